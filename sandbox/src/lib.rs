@@ -1,1 +1,251 @@
-//! placeholder
+//! The host side of Tentacular's node isolation.
+//!
+//! Every node invocation runs in its **own wasmtime instance** of a QuickJS guest (the javy
+//! plugin in `shims/plugin`), with its own memory cap, a deadline that really stops it, no
+//! files, no environment, no sockets — and no network except the requests the host checks
+//! against the workflow's contract.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::{collections::BTreeMap, path::Path, sync::Arc};
+//! use tentacular_sandbox::{Capabilities, Limits, Sandbox, SandboxConfig, fetch::DenyAll};
+//!
+//! let sandbox = Sandbox::new(SandboxConfig::default())?;
+//! let program = sandbox.load(Path::new("example-workflows/word-counter"), Path::new("nodes/tokenize.ts")).await?;
+//! let caps = Arc::new(Capabilities::new("tokenize", serde_json::json!({}), BTreeMap::new(), Default::default(), Arc::new(DenyAll)));
+//! let outcome = program.invoke(&serde_json::json!({"text": "a b a"}), &caps, &Limits::default()).await;
+//! println!("{:?}", outcome.result);
+//! # Ok(()) }
+//! ```
+//!
+//! # Core concepts
+//!
+//! * [`Sandbox`] — one per process: the wasmtime engine (pooling allocator, copy-on-write
+//!   memory images, epoch interruption) and the snapshot cache.
+//! * [`NodeProgram`] — a node loaded once per workflow version: its TypeScript type-stripped
+//!   (oxc), its relative imports resolved inside the workflow directory, and a **snapshot**
+//!   taken with the prelude and the node's module already evaluated. Invoking it is a fresh
+//!   copy-on-write instantiation plus a call of `run`.
+//! * [`Capabilities`] — what one node may reach: declared dependencies (and whether this node
+//!   is granted each), secret values (which the node never sees), `ctx.config`, and the
+//!   [`fetch::Transport`] that carries checked requests.
+//! * [`Limits`] — memory, deadline, optional fuel, output size, per invocation.
+//! * [`NodeOutcome`] — output or a [`NodeError`] of a distinct kind, logs, figures.
+//!
+//! # Security model
+//!
+//! | host call | capability | what is checked |
+//! |---|---|---|
+//! | `fetch` (`ctx.dependency(d).fetch`, `ctx.fetch`, `fetch`) | the contract's dependencies, filtered by the node's `uses` | declared and granted; scheme/host/port exactly the dependency's; no userinfo; IP literals and `localhost` only if declared exactly; resolved addresses never loopback/link-local/unspecified for declared host names; redirects re-checked and only while they stay on the dependency; response size cap |
+//! | secrets | `auth.secret` of the dependency | the node sees `tntc-secret:svc.key` placeholders; the host substitutes values only into headers (and, for `webhook-url`, the URL) of requests to the dependency that owns the secret, injects auth per `auth.type`, and scrubs values out of responses and logs |
+//! | `log` | always | captured per invocation, bounded, secret values redacted |
+//! | WASI | none | no preopened directories, no environment, no arguments, no sockets |
+//! | module loading | load time only | relative imports inside the workflow directory; `npm:`/`jsr:`/remote/bare specifiers refused (use `runtime: deno`) |
+//!
+//! A failed check denies and the node sees a `NotPermitted` error; the check never fails open.
+#![deny(missing_docs)]
+
+mod capabilities;
+mod error;
+pub mod fetch;
+mod host;
+mod limits;
+mod log;
+mod modules;
+mod prelude;
+mod program;
+mod snapshot;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, Enabled, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+pub use capabilities::{Auth, Capabilities, Cidr, Dependency, DynamicTarget, PLACEHOLDER_PREFIX, SecretRef, SecretValues};
+pub use error::{LoadError, NodeError, SandboxError};
+pub use limits::Limits;
+pub use log::{LogLevel, LogLine};
+pub use program::{NodeOutcome, NodeProgram, NodeStats};
+
+use host::HostState;
+use modules::ModuleGraph;
+use snapshot::{Built, Snapshotter};
+
+/// How the sandbox's engine is set up.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where compiled snapshots are cached. By default, `$TENTACULAR_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/tentacular/sandbox`, else `~/.cache/tentacular/sandbox`; `None`
+    /// disables the disk cache (every load compiles).
+    pub cache_dir: Option<PathBuf>,
+    /// Most node instances alive at once (each reserves address space in the pool). By
+    /// default, 256.
+    pub max_instances: u32,
+    /// Highest memory limit any node may be given. By default, 1 GiB.
+    pub max_memory: usize,
+    /// Enable fuel metering (deterministic, costs some speed). By default, off.
+    pub fuel: bool,
+    /// Epoch tick: deadline granularity. By default, 1 ms.
+    pub tick: Duration,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig { cache_dir: default_cache_dir(), max_instances: 256, max_memory: 1 << 30, fuel: false, tick: Duration::from_millis(1) }
+    }
+}
+
+fn default_cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("TENTACULAR_CACHE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("tentacular").join("sandbox"))
+}
+
+/// The process-wide sandbox: engine, linker, snapshot cache. Cheap to clone.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    linker: Arc<wasmtime::Linker<HostState>>,
+    snapshots: Snapshotter,
+    _ticker: Ticker,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Creates the engine. Fails only if wasmtime cannot be configured here (for example, the
+    /// pool cannot reserve its address space) or the cache directory cannot be created.
+    pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_core_instances(config.max_instances)
+            .total_memories(config.max_instances)
+            .total_tables(config.max_instances)
+            .total_stacks(config.max_instances)
+            .max_memory_size(config.max_memory)
+            // Keep the first pages of each slot resident and reset them in place: without
+            // this, every fresh instance page-faults its memory image back in (~5x slower).
+            .linear_memory_keep_resident(4 << 20)
+            .table_keep_resident(64 << 10)
+            .pagemap_scan(Enabled::Auto);
+        let mut wc = Config::new();
+        wc.epoch_interruption(true)
+            .consume_fuel(config.fuel)
+            .max_wasm_stack(1 << 20)
+            .async_stack_size(2 << 20)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&wc)
+            .or_else(|e| {
+                // Where the pool cannot reserve its address space (small VMs, strict
+                // overcommit), fall back to on-demand allocation rather than fail.
+                tracing::warn!(error = %e, "pooling allocator unavailable; using on-demand instance allocation");
+                let mut wc = wc.clone();
+                wc.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+                Engine::new(&wc)
+            })
+            .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        if let Some(dir) = &config.cache_dir {
+            std::fs::create_dir_all(dir).map_err(|source| SandboxError::Cache { path: dir.clone(), source })?;
+        }
+        let linker = Arc::new(host::linker(&engine).map_err(|e| SandboxError::Engine(format!("{e:#}")))?);
+        let snapshots = Snapshotter::new(engine.clone(), linker.clone(), config.cache_dir.clone(), prelude::source());
+        let ticker = Ticker::start(&engine, config.tick);
+        Ok(Sandbox { inner: Arc::new(Inner { engine, linker, snapshots, _ticker: ticker }) })
+    }
+
+    /// Loads the node at `node_path` (relative to `workflow_dir`, or absolute inside it).
+    pub async fn load(&self, workflow_dir: &Path, node_path: &Path) -> Result<NodeProgram, LoadError> {
+        let graph = ModuleGraph::load(workflow_dir, node_path)?;
+        let engine_err = |e: wasmtime::Error| LoadError::Engine { file: graph.entry.clone(), message: format!("{e:#}") };
+        match self.inner.snapshots.build(Some(&graph)).await.map_err(engine_err)? {
+            Built::Ready(module) => {
+                let pre = self.inner.linker.instantiate_pre(&module).map_err(engine_err)?;
+                Ok(NodeProgram::new(pre, graph))
+            }
+            Built::GuestError(json) => Err(load_failure(&graph, &json)),
+        }
+    }
+
+    /// The wasmtime engine (for benchmarks and diagnostics).
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+}
+
+/// Turns the guest's load report into a [`LoadError`].
+fn load_failure(graph: &ModuleGraph, json: &str) -> LoadError {
+    #[derive(serde::Deserialize)]
+    struct Report {
+        #[serde(default)]
+        kind: String,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        message: String,
+        #[serde(default)]
+        stack: String,
+    }
+    let report: Report = serde_json::from_str(json).unwrap_or(Report {
+        kind: "js".into(),
+        name: "Error".into(),
+        message: json.to_string(),
+        stack: String::new(),
+    });
+    let file = graph.entry.clone();
+    match report.kind.as_str() {
+        "no-default-export" => LoadError::NoDefaultExport { file, message: report.message },
+        _ if report.name == "SyntaxError" => {
+            let mapped = graph.map_stack(&report.stack);
+            LoadError::Evaluation { file, message: format!("SyntaxError: {}", report.message), stack: mapped }
+        }
+        _ => LoadError::Evaluation {
+            file,
+            message: if report.name.is_empty() { report.message } else { format!("{}: {}", report.name, report.message) },
+            stack: graph.map_stack(&report.stack),
+        },
+    }
+}
+
+/// Advances the engine's epoch on a fixed tick so that deadlines fire; stops with the sandbox.
+struct Ticker {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Ticker {
+    fn start(engine: &Engine, tick: Duration) -> Self {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let engine = engine.weak();
+        std::thread::Builder::new()
+            .name("tentacular-epoch".into())
+            .spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    match engine.upgrade() {
+                        Some(e) => e.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .expect("spawning the epoch thread");
+        Ticker { stop }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,206 @@
+//! A loaded node: its snapshot, ready to be instantiated afresh for every invocation.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::Value;
+use wasmtime::{InstancePre, Store, Trap, UpdateDeadline};
+
+use crate::capabilities::Capabilities;
+use crate::error::NodeError;
+use crate::host::HostState;
+use crate::limits::Limits;
+use crate::log::LogLine;
+use crate::modules::ModuleGraph;
+
+/// Extra wall-clock time after the deadline before an invocation that is stuck outside wasm
+/// (for example awaiting a slow request) is abandoned.
+const GRACE: Duration = Duration::from_millis(50);
+
+/// A node loaded into the sandbox. Cheap to clone; every [`NodeProgram::invoke`] runs in a
+/// fresh instance, so nothing survives between invocations.
+#[derive(Clone)]
+pub struct NodeProgram {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pre: InstancePre<HostState>,
+    graph: ModuleGraph,
+    initial_memory: usize,
+}
+
+impl std::fmt::Debug for NodeProgram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeProgram").field("entry", &self.inner.graph.entry).finish_non_exhaustive()
+    }
+}
+
+/// Resource figures of one invocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeStats {
+    /// Wall time of the invocation, instantiation included, in microseconds.
+    pub duration_us: u64,
+    /// Peak linear memory in bytes.
+    pub peak_memory: u64,
+    /// Fuel consumed, when fuel metering is on.
+    pub fuel_consumed: Option<u64>,
+    /// Requests the node made.
+    pub fetches: u32,
+}
+
+/// The result of one invocation: output or error, plus logs and figures.
+#[derive(Debug, Clone)]
+pub struct NodeOutcome {
+    /// The node's output, or why it failed.
+    pub result: Result<Value, NodeError>,
+    /// Log lines, in order, secret values redacted.
+    pub logs: Vec<LogLine>,
+    /// Resource figures.
+    pub stats: NodeStats,
+}
+
+#[derive(Deserialize)]
+struct GuestFailure {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    stack: String,
+}
+
+impl NodeProgram {
+    pub(crate) fn new(pre: InstancePre<HostState>, graph: ModuleGraph) -> Self {
+        let initial_memory = pre
+            .module()
+            .exports()
+            .find_map(|e| e.ty().memory().map(|m| m.minimum() as usize * 65536))
+            .unwrap_or(0);
+        NodeProgram { inner: Arc::new(Inner { pre, graph, initial_memory }) }
+    }
+
+    /// The entry module's workflow-relative path.
+    pub fn entry(&self) -> &str {
+        &self.inner.graph.entry
+    }
+
+    /// Memory the node's snapshot starts with; a memory limit below this cannot work.
+    pub fn initial_memory(&self) -> usize {
+        self.inner.initial_memory
+    }
+
+    /// Runs the node once in a fresh instance.
+    pub async fn invoke(&self, input: &Value, caps: &Arc<Capabilities>, limits: &Limits) -> NodeOutcome {
+        let started = Instant::now();
+        let input_json = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
+        let payload = format!("{{\"input\":{input_json},\"ctx\":{}}}", caps.ctx_json());
+        let mut store = Store::new(self.inner.pre.module().engine(), HostState::new(caps.clone(), limits.memory));
+        store.limiter(|s| &mut s.limiter);
+        let deadline = started + limits.timeout;
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Yield(1)) }
+        });
+        store.set_epoch_deadline(1);
+        if let Some(fuel) = limits.fuel {
+            let _ = store.set_fuel(fuel);
+        }
+
+        let run = self.run(&mut store, payload.as_bytes(), limits);
+        let result = match tokio::time::timeout(limits.timeout + GRACE, run).await {
+            Ok(Ok(out)) => self.decode(out, limits),
+            Ok(Err(e)) => Err(self.classify_trap(&e, &store, limits)),
+            Err(_) => Err(NodeError::Timeout { ms: limits.timeout.as_millis() as u64 }),
+        };
+        let fuel_consumed = limits.fuel.map(|f| f.saturating_sub(store.get_fuel().unwrap_or(0)));
+        let state = store.into_data();
+        NodeOutcome {
+            result,
+            stats: NodeStats {
+                duration_us: started.elapsed().as_micros() as u64,
+                peak_memory: state.limiter.peak.max(self.inner.initial_memory) as u64,
+                fuel_consumed,
+                fetches: state.fetches,
+            },
+            logs: state.logs.finish(),
+        }
+    }
+
+    /// Instantiates, hands over the payload, calls `tntc_call`, and copies the result out.
+    async fn run(&self, store: &mut Store<HostState>, payload: &[u8], limits: &Limits) -> wasmtime::Result<(u32, Vec<u8>)> {
+        let instance = self.inner.pre.instantiate_async(&mut *store).await?;
+        let memory = instance
+            .get_memory(&mut *store, "memory")
+            .ok_or_else(|| wasmtime::format_err!("plugin exports no memory"))?;
+        let realloc = instance.get_typed_func::<(u32, u32, u32, u32), u32>(&mut *store, "cabi_realloc")?;
+        let call = instance.get_typed_func::<(u32, u32), u32>(&mut *store, "tntc_call")?;
+        let len = u32::try_from(payload.len()).map_err(|_| wasmtime::format_err!("input too large"))?;
+        let ptr = realloc.call_async(&mut *store, (0, 0, 1, len)).await?;
+        memory.write(&mut *store, ptr as usize, payload)?;
+        let ret = call.call_async(&mut *store, (ptr, len)).await?;
+        let mut words = [0u8; 12];
+        memory.read(&*store, ret as usize, &mut words)?;
+        let word = |i: usize| u32::from_le_bytes(words[i * 4..i * 4 + 4].try_into().unwrap());
+        let (status, out_ptr, out_len) = (word(0), word(1), word(2));
+        // One byte of framing ("O"/"E") on top of the output itself.
+        if out_len as usize > limits.max_output + 1 {
+            return Ok((2, (out_len as u64).to_le_bytes().to_vec()));
+        }
+        let mut out = vec![0u8; out_len as usize];
+        memory.read(&*store, out_ptr as usize, &mut out)?;
+        Ok((status, out))
+    }
+
+    fn decode(&self, (status, out): (u32, Vec<u8>), limits: &Limits) -> Result<Value, NodeError> {
+        if status == 2 {
+            let size = u64::from_le_bytes(out.try_into().unwrap_or([0; 8])) as usize;
+            return Err(NodeError::OutputTooLarge { size: size.saturating_sub(1), limit: limits.max_output });
+        }
+        let text = String::from_utf8_lossy(&out);
+        if status == 0 && let Some(json) = text.strip_prefix('O') {
+            return serde_json::from_str(json).map_err(|e| NodeError::NotSerializable { message: e.to_string() });
+        }
+        let body = text.strip_prefix('E').unwrap_or(&text);
+        let failure: GuestFailure = serde_json::from_str(body).unwrap_or(GuestFailure {
+            kind: "js".into(),
+            name: "Error".into(),
+            message: body.to_string(),
+            stack: String::new(),
+        });
+        Err(self.classify_guest(failure, limits))
+    }
+
+    fn classify_guest(&self, f: GuestFailure, limits: &Limits) -> NodeError {
+        let lower = f.message.to_ascii_lowercase();
+        match f.kind.as_str() {
+            "not-serializable" => NodeError::NotSerializable { message: f.message },
+            "never-settled" => NodeError::NeverSettled,
+            _ if lower.contains("out of memory") => NodeError::OutOfMemory { limit: limits.memory as u64 },
+            _ if lower.contains("stack overflow") || lower.contains("maximum call stack") => NodeError::StackOverflow,
+            _ => NodeError::JsError { name: f.name, message: f.message, stack: self.inner.graph.map_stack(&f.stack) },
+        }
+    }
+
+    fn classify_trap(&self, e: &wasmtime::Error, store: &Store<HostState>, limits: &Limits) -> NodeError {
+        let limiter = &store.data().limiter;
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => NodeError::Timeout { ms: limits.timeout.as_millis() as u64 },
+            Some(Trap::StackOverflow) => NodeError::StackOverflow,
+            Some(Trap::OutOfFuel) => NodeError::OutOfFuel { fuel: limits.fuel.unwrap_or(0) },
+            _ if limiter.denied => NodeError::OutOfMemory { limit: limits.memory as u64 },
+            Some(trap) => NodeError::Trap { message: trap.to_string() },
+            None => {
+                let text = format!("{e:#}");
+                if text.contains("memory minimum size") || text.contains("exceeds memory limits") || text.contains("memory") && text.contains("limit") {
+                    NodeError::OutOfMemory { limit: limits.memory as u64 }
+                } else {
+                    NodeError::Internal { message: text }
+                }
+            }
+        }
+    }
+}

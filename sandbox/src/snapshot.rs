@@ -1,0 +1,197 @@
+//! Per-node snapshots: the plugin pre-initialised (wizer) with the prelude *and the node's
+//! modules already evaluated*, compiled once and cached on disk by content hash.
+//!
+//! An invocation is then only a copy-on-write instantiation plus a call of `run`: no parsing,
+//! no module evaluation on the hot path.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+use wasmtime::{Engine, Linker, Module, Store, UpdateDeadline};
+use wasmtime_wizer::{WasmtimeWizer, Wizer};
+
+use crate::capabilities::Capabilities;
+use crate::fetch::DenyAll;
+use crate::host::{HostState, SnapshotIo};
+use crate::modules::ModuleGraph;
+
+/// The guest plugin, built by `shims/plugin/build.sh` and committed.
+pub(crate) static PLUGIN: &[u8] = include_bytes!("../../shims/plugin/tentacular_plugin.wasm");
+
+/// Memory a node may use while its module is evaluated at load time.
+const LOAD_MEMORY: usize = 256 * 1024 * 1024;
+/// How long evaluating a node's top level may take.
+const LOAD_DEADLINE: Duration = Duration::from_secs(10);
+const INIT_FUNC: &str = "wizer-initialize";
+
+/// Builds and caches snapshots for one engine.
+pub(crate) struct Snapshotter {
+    engine: Engine,
+    linker: Arc<Linker<HostState>>,
+    cache_dir: Option<PathBuf>,
+    instrumented: OnceCell<Module>,
+    prelude: String,
+}
+
+/// What loading a node in the guest produced.
+pub(crate) enum Built {
+    /// The snapshot module, ready to instantiate.
+    Ready(Module),
+    /// The guest reported a load error (JSON description).
+    GuestError(String),
+}
+
+impl Snapshotter {
+    pub fn new(engine: Engine, linker: Arc<Linker<HostState>>, cache_dir: Option<PathBuf>, prelude: String) -> Self {
+        Snapshotter { engine, linker, cache_dir, instrumented: OnceCell::new(), prelude }
+    }
+
+    /// The snapshot for `graph` (or, with `None`, the prelude only), from the cache when present.
+    pub async fn build(&self, graph: Option<&ModuleGraph>) -> wasmtime::Result<Built> {
+        let payload = encode(&self.prelude, graph);
+        let key = cache_key(&payload);
+        if let Some(module) = self.cached(&key) {
+            return Ok(Built::Ready(module));
+        }
+        let wizer = wizer();
+        let (cx, instrumented_bytes) = wizer.instrument(PLUGIN)?;
+        let instrumented = self
+            .instrumented
+            .get_or_try_init(|| async {
+                let key = cache_key(b"instrumented-plugin");
+                match self.cached(&key) {
+                    Some(m) => Ok::<_, wasmtime::Error>(m),
+                    None => {
+                        let m = compile(&self.engine, &instrumented_bytes).await?;
+                        self.store_cache(&key, &m);
+                        Ok(m)
+                    }
+                }
+            })
+            .await?;
+
+        let caps = Arc::new(Capabilities::new("(load)", serde_json::Value::Null, Default::default(), Default::default(), Arc::new(DenyAll)));
+        let mut state = HostState::new(caps, LOAD_MEMORY);
+        state.snapshot = Some(SnapshotIo { input: payload, status: None });
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        let deadline = Instant::now() + LOAD_DEADLINE;
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Yield(1)) }
+        });
+        store.set_epoch_deadline(1);
+
+        let instance = self.linker.instantiate_async(&mut store, instrumented).await?;
+        if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
+            init.call_async(&mut store, ()).await?;
+        }
+        instance.get_typed_func::<(), ()>(&mut store, INIT_FUNC)?.call_async(&mut store, ()).await?;
+        let status = store.data_mut().snapshot.as_mut().and_then(|s| s.status.take());
+        match status {
+            Some((0, _)) => {}
+            Some((_, message)) => return Ok(Built::GuestError(message)),
+            None => wasmtime::bail!("the plugin did not report its load status"),
+        }
+        let snapshot = wizer.snapshot(&cx, &mut WasmtimeWizer { store: &mut store, instance }).await?;
+        drop(store);
+        let module = compile(&self.engine, &snapshot).await?;
+        self.store_cache(&key, &module);
+        Ok(Built::Ready(module))
+    }
+
+    fn cache_path(&self, key: &str) -> Option<PathBuf> {
+        self.cache_dir.as_ref().map(|d| d.join(format!("{key}.cwasm")))
+    }
+
+    fn cached(&self, key: &str) -> Option<Module> {
+        let path = self.cache_path(key)?;
+        if !path.is_file() {
+            return None;
+        }
+        // SAFETY: the cache directory is private to this user and only ever holds modules
+        // this code serialised with a compatible engine; wasmtime also checks the engine
+        // configuration and version recorded in the file and refuses a mismatch.
+        match unsafe { Module::deserialize_file(&self.engine, &path) } {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::debug!(path = %path.display(), error = %e, "ignoring unusable cached module");
+                None
+            }
+        }
+    }
+
+    fn store_cache(&self, key: &str, module: &Module) {
+        let Some(path) = self.cache_path(key) else { return };
+        let result = module.serialize().map_err(|e| e.to_string()).and_then(|bytes| write_atomic(&path, &bytes).map_err(|e| e.to_string()));
+        if let Err(e) = result {
+            tracing::warn!(path = %path.display(), error = %e, "cannot cache the compiled node snapshot");
+        }
+    }
+}
+
+fn wizer() -> Wizer {
+    let mut w = Wizer::new();
+    w.init_func(INIT_FUNC);
+    w
+}
+
+async fn compile(engine: &Engine, wasm: &[u8]) -> wasmtime::Result<Module> {
+    let engine = engine.clone();
+    let wasm = wasm.to_vec();
+    tokio::task::spawn_blocking(move || Module::new(&engine, &wasm))
+        .await
+        .map_err(|e| wasmtime::format_err!("compile task failed: {e}"))?
+}
+
+/// Cache key: wasmtime version, plugin bytes, and the payload (prelude + node modules).
+fn cache_key(payload: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"tentacular-snapshot-v1\0");
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(wasmtime_version().as_bytes());
+    h.update(PLUGIN);
+    h.update(payload);
+    hex::encode(h.finalize())
+}
+
+fn wasmtime_version() -> &'static str {
+    // Bumped together with the workspace pin; wasmtime also validates on deserialize.
+    "wasmtime-48.0.8"
+}
+
+/// The framing the plugin's `payload.rs` reads.
+fn encode(prelude: &str, graph: Option<&ModuleGraph>) -> Vec<u8> {
+    fn put(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    let mut out = Vec::new();
+    put(&mut out, prelude);
+    match graph {
+        Some(g) => {
+            out.extend_from_slice(&(g.modules.len() as u32).to_le_bytes());
+            for m in &g.modules {
+                put(&mut out, &m.name);
+                put(&mut out, &m.js);
+            }
+            put(&mut out, &g.entry);
+        }
+        None => {
+            out.extend_from_slice(&0u32.to_le_bytes());
+            put(&mut out, "");
+        }
+    }
+    out
+}
+
+/// Writes via a temporary file and a rename, so a crash never leaves half a module behind.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("m"), std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

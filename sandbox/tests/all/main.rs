@@ -1,0 +1,5 @@
+//! Integration tests of the sandbox, all against the real wasmtime sandbox (and, for fetch,
+//! real HTTP servers on 127.0.0.1). One binary, a module per topic.
+
+mod basics;
+mod support;
