@@ -10,8 +10,12 @@ if [[ -z "$K8S_VERSION" ]]; then
   exit 1
 fi
 
+# kwok (fake nodes/kubelets), only used with TENTACULAR_TESTENV_KWOK=1.
+KWOK_VERSION="v0.8.0"
+
 CACHE_ROOT="${TENTACULAR_TESTENV_CACHE:-${HOME:-/root}/.cache/tentacular/testenv}"
 BIN_DIR="$CACHE_ROOT/$K8S_VERSION/bin"
+KWOK_DIR="$CACHE_ROOT/$K8S_VERSION/kwok"   # kwok's default Stage configs, copied at build time
 STATE_DIR="${TENTACULAR_TESTENV_STATE:-$TESTENV_DIR/.state}"
 
 # Namespace in which the `restricted` user gets its narrow Role.

@@ -6,12 +6,17 @@
 #   restricted  (get/list deployments only, in
 #                namespace restricted-ns)        -> $STATE_DIR/restricted.kubeconfig
 #
+# With TENTACULAR_TESTENV_KWOK=1 it also runs kube-controller-manager (deployment,
+# replicaset, namespace, garbage-collector, serviceaccount, job, cronjob
+# controllers), kube-scheduler and kwok with one fake node `kwok-node-0`, so that
+# Deployments get Pods that become Running/Ready and `logs` is served (from a file).
+#
 # Prints the admin kubeconfig path on stdout (the only thing on stdout); all
 # progress goes to stderr. Also writes $STATE_DIR/env with export lines for
 # TENTACULAR_TEST_KUBECONFIG and TENTACULAR_TEST_KUBECONFIG_RESTRICTED.
-# Idempotent: when the control plane recorded in the state dir is running and
-# healthy, it only prints the path. Otherwise it starts a fresh cluster
-# (the old state dir is wiped). Stop with testenv/stop.sh.
+# Idempotent: when the control plane recorded in the state dir is running,
+# healthy and in the same mode, it only prints the path. Otherwise it starts a
+# fresh cluster (the old state dir is wiped). Stop with testenv/stop.sh.
 #
 # Environment:
 #   TENTACULAR_TESTENV_STATE          state dir (default testenv/.state)
@@ -19,14 +24,18 @@
 #   TENTACULAR_TESTENV_ETCD           path of an etcd binary (default: cache, then PATH)
 #   TENTACULAR_TESTENV_START_TIMEOUT  seconds to wait for /readyz (default 180)
 #   TENTACULAR_TESTENV_APISERVER_ARGS extra kube-apiserver flags (word-split)
+#   TENTACULAR_TESTENV_KWOK=1         also run controller-manager, scheduler and kwok
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 START_TIMEOUT="${TENTACULAR_TESTENV_START_TIMEOUT:-180}"
+KWOK="${TENTACULAR_TESTENV_KWOK:-0}"
+[[ "$KWOK" == 0 || "$KWOK" == 1 ]] || die "TENTACULAR_TESTENV_KWOK must be 0 or 1, not '$KWOK'"
+MODE="$([[ "$KWOK" == 1 ]] && echo kwok || echo apiserver-only)"
 PKI="$STATE_DIR/pki"
 LOGS="$STATE_DIR/logs"
 
-for tool in openssl curl base64; do
+for tool in openssl curl base64 $([[ "$KWOK" == 1 ]] && echo python3); do
   command -v "$tool" >/dev/null || die "$tool is required (apt-get install -y $tool)"
 done
 
@@ -99,21 +108,36 @@ api() {
   cat "$out"; rm -f "$out"
 }
 
-# ---------------------------------------------------------------- already running?
-
 write_env() {
+  local pod_log=""
+  [[ "$KWOK" == 1 ]] && pod_log="$STATE_DIR/pod.log"
   cat >"$STATE_DIR/env" <<EOF
 # Written by testenv/start.sh; source it to point tests at the running control plane.
 export TENTACULAR_TEST_KUBECONFIG="$STATE_DIR/admin.kubeconfig"
 export TENTACULAR_TEST_KUBECONFIG_RESTRICTED="$STATE_DIR/restricted.kubeconfig"
 export TENTACULAR_TEST_K8S_VERSION="$K8S_VERSION"
 export TENTACULAR_TEST_RESTRICTED_NAMESPACE="$RESTRICTED_NS"
+# 1 when kube-controller-manager + kube-scheduler + kwok run (Pods become Running/Ready).
+export TENTACULAR_TEST_KWOK="$KWOK"
+# kwok mode only: kwok serves this file as the log of every container.
+export TENTACULAR_TEST_POD_LOG_FILE="$pod_log"
 EOF
 }
 
-if is_ours "$STATE_DIR/etcd.pid" etcd && is_ours "$STATE_DIR/apiserver.pid" kube-apiserver \
-  && [[ -f "$STATE_DIR/ready" ]] && apiserver_ready; then
-  log "already running and healthy (apiserver https://127.0.0.1:$(cat "$STATE_DIR/apiserver.port"))"
+# ---------------------------------------------------------------- already running?
+
+all_running() {
+  is_ours "$STATE_DIR/etcd.pid" etcd && is_ours "$STATE_DIR/apiserver.pid" kube-apiserver || return 1
+  if [[ "$KWOK" == 1 ]]; then
+    is_ours "$STATE_DIR/controller-manager.pid" kube-controller-manager \
+      && is_ours "$STATE_DIR/scheduler.pid" kube-scheduler \
+      && is_ours "$STATE_DIR/kwok.pid" kwok || return 1
+  fi
+}
+
+if [[ "$(cat "$STATE_DIR/mode" 2>/dev/null)" == "$MODE" && -f "$STATE_DIR/ready" ]] \
+  && all_running && apiserver_ready; then
+  log "already running and healthy ($MODE; apiserver https://127.0.0.1:$(cat "$STATE_DIR/apiserver.port"))"
   write_env
   echo "$STATE_DIR/admin.kubeconfig"
   exit 0
@@ -121,18 +145,36 @@ fi
 
 if [[ -d "$STATE_DIR" ]]; then
   if ls "$STATE_DIR"/*.pid >/dev/null 2>&1; then
-    log "found a stale or unhealthy control plane in $STATE_DIR; stopping it first"
+    log "found a stale, unhealthy or other-mode control plane in $STATE_DIR; stopping it first"
     "$TESTENV_DIR/stop.sh" >&2 || true
   fi
   rm -rf "$STATE_DIR"
 fi
 
+# From here on a failure stops whatever this run started (logs stay in $LOGS).
+started_ok=0
+on_exit() {
+  if [[ "$started_ok" != 1 && -d "$STATE_DIR" ]]; then
+    log "start failed; stopping what this run started (logs kept in $LOGS)"
+    "$TESTENV_DIR/stop.sh" >&2 || true
+  fi
+}
+trap on_exit EXIT
+
 # ---------------------------------------------------------------- binaries
 
 APISERVER="$BIN_DIR/kube-apiserver"
-if [[ ! -x "$APISERVER" ]]; then
-  log "kube-apiserver $K8S_VERSION is not built yet; running build.sh (slow the first time)"
-  "$TESTENV_DIR/build.sh" >&2
+KCM="$BIN_DIR/kube-controller-manager"
+SCHEDULER="$BIN_DIR/kube-scheduler"
+KWOK_BIN="$BIN_DIR/kwok"
+need_build=0
+[[ -x "$APISERVER" ]] || need_build=1
+if [[ "$KWOK" == 1 ]]; then
+  [[ -x "$KCM" && -x "$SCHEDULER" && -x "$KWOK_BIN" && -s "$KWOK_DIR/stages.yaml" ]] || need_build=1
+fi
+if ((need_build)); then
+  log "binaries for $K8S_VERSION ($MODE) are not built yet; running build.sh (slow the first time)"
+  TENTACULAR_TESTENV_KWOK="$KWOK" "$TESTENV_DIR/build.sh" >&2
 fi
 [[ -x "$APISERVER" ]] || die "no kube-apiserver at $APISERVER after build.sh"
 
@@ -140,12 +182,16 @@ ETCD="${TENTACULAR_TESTENV_ETCD:-}"
 if [[ -z "$ETCD" ]]; then
   if [[ -x "$BIN_DIR/etcd" ]]; then ETCD="$BIN_DIR/etcd"
   elif command -v etcd >/dev/null; then ETCD="$(command -v etcd)"
-  else die "no etcd found: apt-get install -y etcd-server (or run build.sh with TENTACULAR_TESTENV_BUILD_ETCD=1)"
+  else die "no etcd in $BIN_DIR (run testenv/build.sh) nor on PATH"
   fi
 fi
+etcd_extra=()
+# Test data is throw-away: skip fsync where this etcd supports it (3.5+).
+if "$ETCD" --help 2>&1 | grep -q -- --unsafe-no-fsync; then etcd_extra+=(--unsafe-no-fsync); fi
 
 mkdir -p "$PKI" "$LOGS" "$STATE_DIR/etcd-data"
 chmod 700 "$STATE_DIR" "$STATE_DIR/etcd-data"
+echo "$MODE" >"$STATE_DIR/mode"
 
 # ---------------------------------------------------------------- certificates
 
@@ -155,7 +201,7 @@ log "generating certificates in $PKI"
   umask 077
   newkey() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null; }
 
-  # ca: signs the serving cert.  client-ca: signs the client certs (--client-ca-file).
+  # ca: signs the serving certs.  client-ca: signs the client certs (--client-ca-file).
   for ca in ca client-ca; do
     newkey "$ca.key"
     openssl req -x509 -new -key "$ca.key" -sha256 -days 3650 -subj "/CN=tentacular-testenv-$ca" \
@@ -175,18 +221,25 @@ log "generating certificates in $PKI"
     rm -f "$1.csr" "$1.ext"
   }
 
-  issue apiserver ca "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-authorityKeyIdentifier=keyid
-subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
-
+  server_ext() {
+    printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+      "keyUsage=critical,digitalSignature,keyEncipherment" \
+      "extendedKeyUsage=serverAuth" \
+      "authorityKeyIdentifier=keyid" \
+      "subjectAltName=$1"
+  }
   client_ext="basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth
 authorityKeyIdentifier=keyid"
+
+  issue apiserver ca "/CN=kube-apiserver" \
+    "$(server_ext "IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc")"
   issue admin client-ca "/O=system:masters/CN=admin" "$client_ext"
   issue restricted client-ca "/O=tentacular:testers/CN=restricted" "$client_ext"
+  # kube-apiserver -> kubelet (kwok) client cert, and kwok's kubelet serving cert.
+  issue kubelet-client client-ca "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client_ext"
+  issue kwok-serving ca "/CN=kwok-node-0" "$(server_ext "IP:127.0.0.1,DNS:localhost,DNS:kwok-node-0")"
 
   # Service-account token signing key pair.
   newkey sa.key
@@ -210,7 +263,8 @@ launch etcd "$LOGS/etcd.log" "$ETCD" \
   --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster "testenv=http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster-state new \
-  --quota-backend-bytes $((2 * 1024 * 1024 * 1024))
+  --quota-backend-bytes $((2 * 1024 * 1024 * 1024)) \
+  ${etcd_extra[@]+"${etcd_extra[@]}"}
 
 deadline=$((SECONDS + 30))
 until [[ "$(curl -sS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null)" == *'"health":"true"'* ]]; do
@@ -231,8 +285,14 @@ echo "$API_PORT" >"$STATE_DIR/apiserver.port"
 # Minimal admission: keep the plugins that make the API behave like a real
 # cluster for what tntc does (namespace must exist, RuntimeClass must exist for
 # pods, Pod Security labels), drop the ones that need controllers we do not run.
+# ServiceAccount admission needs the serviceaccount controller: kwok mode only.
 ADMISSION_ENABLE="NamespaceLifecycle,RuntimeClass,PodSecurity"
-ADMISSION_DISABLE="ServiceAccount,LimitRanger,TaintNodesByCondition,Priority,DefaultTolerationSeconds,DefaultStorageClass,StorageObjectInUseProtection,PersistentVolumeClaimResize,DefaultIngressClass,ResourceQuota,CertificateApproval,CertificateSigning,CertificateSubjectRestriction,ClusterTrustBundleAttest,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy"
+ADMISSION_DISABLE="LimitRanger,TaintNodesByCondition,Priority,DefaultTolerationSeconds,DefaultStorageClass,StorageObjectInUseProtection,PersistentVolumeClaimResize,DefaultIngressClass,ResourceQuota,CertificateApproval,CertificateSigning,CertificateSubjectRestriction,ClusterTrustBundleAttest,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy"
+if [[ "$KWOK" == 1 ]]; then
+  ADMISSION_ENABLE="$ADMISSION_ENABLE,ServiceAccount"
+else
+  ADMISSION_DISABLE="ServiceAccount,$ADMISSION_DISABLE"
+fi
 
 log "starting kube-apiserver $K8S_VERSION on https://127.0.0.1:$API_PORT"
 # shellcheck disable=SC2086  # extra args are word-split on purpose
@@ -255,6 +315,9 @@ launch apiserver "$LOGS/kube-apiserver.log" "$APISERVER" \
   --enable-admission-plugins="$ADMISSION_ENABLE" \
   --disable-admission-plugins="$ADMISSION_DISABLE" \
   --allow-privileged=true \
+  --kubelet-client-certificate="$PKI/kubelet-client.crt" \
+  --kubelet-client-key="$PKI/kubelet-client.key" \
+  --kubelet-preferred-address-types=InternalIP \
   --profiling=false \
   --v=1 \
   ${TENTACULAR_TESTENV_APISERVER_ARGS:-}
@@ -317,9 +380,106 @@ API_OK_EXTRA=409 api admin POST "/apis/rbac.authorization.k8s.io/v1/namespaces/$
     "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"tentacular-restricted"},
     "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"restricted"}]}' >/dev/null
 
+# ---------------------------------------------------------------- kwok mode
+
+if [[ "$KWOK" == 1 ]]; then
+  # Only the controllers tntc's objects need. No endpoints/endpointslice
+  # controllers: the fake pods have no process behind them, and without
+  # endpoints the apiserver's service proxy answers at once instead of dialling.
+  log "starting kube-controller-manager"
+  launch controller-manager "$LOGS/kube-controller-manager.log" "$KCM" \
+    --kubeconfig="$STATE_DIR/admin.kubeconfig" \
+    --secure-port=0 \
+    --leader-elect=false \
+    --controllers=deployment-controller,replicaset-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,job-controller,cronjob-controller,ttl-after-finished-controller,pod-garbage-collector-controller,clusterrole-aggregation-controller \
+    --v=1
+
+  log "starting kube-scheduler"
+  launch scheduler "$LOGS/kube-scheduler.log" "$SCHEDULER" \
+    --kubeconfig="$STATE_DIR/admin.kubeconfig" \
+    --secure-port=0 \
+    --leader-elect=false \
+    --v=1
+
+  # kwok plays the kubelet of node kwok-node-0: node Ready, pods Running/Ready,
+  # pod IPs from a loopback range (so nothing ever dials a real network), and
+  # the kubelet API (logs) on 127.0.0.1:<port> serving $STATE_DIR/pod.log.
+  KWOK_PORT="$(free_port)"
+  echo "$KWOK_PORT" >"$STATE_DIR/kwok.port"
+  # kwok reads CRI log lines: "<RFC3339Nano time> stdout|stderr F <text>".
+  printf '%s stdout F %s\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" \
+    "tentacular testenv: fake container log served by kwok" >"$STATE_DIR/pod.log"
+  {
+    printf '%s\n' \
+      "apiVersion: config.kwok.x-k8s.io/v1alpha1" \
+      "kind: KwokConfiguration" \
+      "options:" \
+      "  enableDebuggingHandlers: true" \
+      "  enableContentionProfiling: false" \
+      "  enableProfilingHandler: false" \
+      "  podPlayStageParallelism: 2" \
+      "  nodePlayStageParallelism: 1" \
+      "  nodeLeaseParallelism: 1" \
+      "  podsOnNodeSyncParallelism: 1" \
+      "  enablePodsOnNodeSyncListPager: true" \
+      "  enablePodsOnNodeSyncStreamWatch: false" \
+      "---" \
+      "apiVersion: kwok.x-k8s.io/v1alpha1" \
+      "kind: ClusterLogs" \
+      "metadata:" \
+      "  name: all-pods" \
+      "spec:" \
+      "  selector: {}" \
+      "  logs:" \
+      "  - logsFile: $STATE_DIR/pod.log" \
+      "    follow: true"
+    cat "$KWOK_DIR/stages.yaml"
+  } >"$STATE_DIR/kwok.yaml"
+
+  log "starting kwok $KWOK_VERSION (kubelet API on 127.0.0.1:$KWOK_PORT)"
+  launch kwok "$LOGS/kwok.log" "$KWOK_BIN" \
+    --kubeconfig="$STATE_DIR/admin.kubeconfig" \
+    --config="$STATE_DIR/kwok.yaml" \
+    --manage-nodes-with-label-selector=type=kwok \
+    --cidr=127.0.100.0/24 \
+    --node-ip=127.0.0.1 \
+    --node-port="$KWOK_PORT" \
+    --server-address="127.0.0.1:$KWOK_PORT" \
+    --tls-cert-file="$PKI/kwok-serving.crt" \
+    --tls-private-key-file="$PKI/kwok-serving.key"
+
+  API_OK_EXTRA=409 api admin POST /api/v1/nodes '{"apiVersion":"v1","kind":"Node",
+    "metadata":{"name":"kwok-node-0",
+      "labels":{"type":"kwok","kubernetes.io/hostname":"kwok-node-0","kubernetes.io/os":"linux","kubernetes.io/arch":"amd64"},
+      "annotations":{"kwok.x-k8s.io/node":"fake"}},
+    "status":{"allocatable":{"cpu":"32","memory":"256Gi","pods":"110"},
+              "capacity":{"cpu":"32","memory":"256Gi","pods":"110"}}}' >/dev/null
+
+  node_ready() {
+    api admin GET /api/v1/nodes/kwok-node-0 | python3 -c '
+import json, sys
+conds = json.load(sys.stdin).get("status", {}).get("conditions", [])
+sys.exit(0 if any(c["type"] == "Ready" and c["status"] == "True" for c in conds) else 1)'
+  }
+  deadline=$((SECONDS + 60))
+  until node_ready; do
+    for c in controller-manager:kube-controller-manager scheduler:kube-scheduler kwok:kwok; do
+      if ! kill -0 "$(cat "$STATE_DIR/${c%%:*}.pid")" 2>/dev/null; then
+        show_log_tail "$LOGS/${c#*:}.log"; die "${c#*:} exited during start-up"
+      fi
+    done
+    if ((SECONDS > deadline)); then
+      show_log_tail "$LOGS/kwok.log"; die "fake node kwok-node-0 not Ready after 60s"
+    fi
+    sleep 0.5
+  done
+  log "fake node kwok-node-0 is Ready"
+fi
+
 write_env
 date -u +%FT%TZ >"$STATE_DIR/ready"
-log "control plane up: etcd pid $(cat "$STATE_DIR/etcd.pid"), kube-apiserver pid $(cat "$STATE_DIR/apiserver.pid")"
+started_ok=1
+log "control plane up ($MODE): etcd pid $(cat "$STATE_DIR/etcd.pid"), kube-apiserver pid $(cat "$STATE_DIR/apiserver.pid")"
 log "admin kubeconfig:      $STATE_DIR/admin.kubeconfig"
 log "restricted kubeconfig: $STATE_DIR/restricted.kubeconfig"
 log "env for tests:         source $STATE_DIR/env"
