@@ -1,5 +1,5 @@
 # Shared settings for the testenv scripts. Sourced, not executed.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables are used by the scripts that source this
 
 TESTENV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 

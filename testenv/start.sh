@@ -35,7 +35,7 @@ MODE="$([[ "$KWOK" == 1 ]] && echo kwok || echo apiserver-only)"
 PKI="$STATE_DIR/pki"
 LOGS="$STATE_DIR/logs"
 
-for tool in openssl curl base64 $([[ "$KWOK" == 1 ]] && echo python3); do
+for tool in openssl curl base64 flock setsid $([[ "$KWOK" == 1 ]] && echo python3); do
   command -v "$tool" >/dev/null || die "$tool is required (apt-get install -y $tool)"
 done
 
@@ -74,7 +74,7 @@ free_port() {
 # launch <name> <logfile> <cmd...>: start detached, record pid in $STATE_DIR/<name>.pid
 launch() {
   local name="$1" logfile="$2"; shift 2
-  setsid "$@" >"$logfile" 2>&1 </dev/null &
+  setsid "$@" >"$logfile" 2>&1 </dev/null 9>&- &
   local pid=$!
   echo "$pid" >"$STATE_DIR/$name.pid"
   sleep 0.3
@@ -123,6 +123,11 @@ export TENTACULAR_TEST_KWOK="$KWOK"
 export TENTACULAR_TEST_POD_LOG_FILE="$pod_log"
 EOF
 }
+
+# One start at a time per state dir (parallel callers wait, then find it running).
+mkdir -p "$(dirname "$STATE_DIR")"
+exec 9>"$STATE_DIR.lock"
+flock -w 900 9 || die "another testenv/start.sh holds $STATE_DIR.lock"
 
 # ---------------------------------------------------------------- already running?
 
