@@ -335,7 +335,7 @@ until apiserver_ready; do
   fi
   if ((SECONDS > deadline)); then
     show_log_tail "$LOGS/kube-apiserver.log"
-    die "kube-apiserver not ready after ${START_TIMEOUT}s (TENTACULAR_TESTENV_START_TIMEOUT); full log: $LOGS/kube-apiserver.log; run testenv/stop.sh to clean up"
+    die "kube-apiserver not ready after ${START_TIMEOUT}s (TENTACULAR_TESTENV_START_TIMEOUT); full log: $LOGS/kube-apiserver.log"
   fi
   sleep 1
 done
