@@ -29,7 +29,10 @@ impl SecretRef {
     /// Parses `service.key`.
     pub fn parse(s: &str) -> Option<Self> {
         let (service, key) = s.split_once('.')?;
-        (!service.is_empty() && !key.is_empty()).then(|| SecretRef { service: service.into(), key: key.into() })
+        (!service.is_empty() && !key.is_empty()).then(|| SecretRef {
+            service: service.into(),
+            key: key.into(),
+        })
     }
 
     /// The opaque string a node sees instead of the value.
@@ -145,7 +148,15 @@ impl SecretValues {
     /// Every `(ref, value)`.
     pub fn iter(&self) -> impl Iterator<Item = (SecretRef, &str)> {
         self.0.iter().flat_map(|(s, keys)| {
-            keys.iter().map(move |(k, v)| (SecretRef { service: s.clone(), key: k.clone() }, v.as_str()))
+            keys.iter().map(move |(k, v)| {
+                (
+                    SecretRef {
+                        service: s.clone(),
+                        key: k.clone(),
+                    },
+                    v.as_str(),
+                )
+            })
         })
     }
 
@@ -192,12 +203,18 @@ impl Capabilities {
         let node_id = node_id.into();
         let mut deps = Map::new();
         for (name, d) in &dependencies {
-            let secret = d.auth.as_ref().and_then(|a| secrets.get(&a.secret).map(|_| a.secret.placeholder()));
+            let secret = d
+                .auth
+                .as_ref()
+                .and_then(|a| secrets.get(&a.secret).map(|_| a.secret.placeholder()));
             let mut obj = Map::new();
             obj.insert("protocol".into(), json!(d.protocol));
             obj.insert("host".into(), json!(d.host));
             obj.insert("port".into(), json!(d.port));
-            obj.insert("authType".into(), json!(d.auth.as_ref().map(|a| a.kind.clone())));
+            obj.insert(
+                "authType".into(),
+                json!(d.auth.as_ref().map(|a| a.kind.clone())),
+            );
             obj.insert("secret".into(), json!(secret));
             for (k, v) in &d.extra {
                 obj.entry(k.clone()).or_insert_with(|| v.clone());

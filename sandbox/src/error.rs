@@ -32,7 +32,9 @@ pub enum LoadError {
         message: String,
     },
     /// An import would leave the workflow directory.
-    #[error("{file}:{line}: import \"{specifier}\" resolves outside the workflow directory; nodes may only import files inside it")]
+    #[error(
+        "{file}:{line}: import \"{specifier}\" resolves outside the workflow directory; nodes may only import files inside it"
+    )]
     ImportOutsideWorkflow {
         /// The importing file.
         file: String,
@@ -42,7 +44,9 @@ pub enum LoadError {
         specifier: String,
     },
     /// A relative import names a file that does not exist.
-    #[error("{file}:{line}: import \"{specifier}\" not found (tried the path as written and with .ts/.js/index.ts)")]
+    #[error(
+        "{file}:{line}: import \"{specifier}\" not found (tried the path as written and with .ts/.js/index.ts)"
+    )]
     ImportNotFound {
         /// The importing file.
         file: String,

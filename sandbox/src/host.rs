@@ -59,12 +59,21 @@ pub(crate) struct MemoryLimiter {
 
 impl MemoryLimiter {
     fn new(limit: usize) -> Self {
-        MemoryLimiter { limit, peak: 0, denied: false }
+        MemoryLimiter {
+            limit,
+            peak: 0,
+            denied: false,
+        }
     }
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.denied = true;
             return Ok(false);
@@ -73,7 +82,12 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1 << 20)
     }
 }
@@ -85,7 +99,12 @@ fn memory(caller: &mut Caller<'_, HostState>) -> wasmtime::Result<Memory> {
         .ok_or_else(|| wasmtime::format_err!("guest exports no memory"))
 }
 
-fn read(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32, max: usize) -> wasmtime::Result<Vec<u8>> {
+fn read(
+    caller: &mut Caller<'_, HostState>,
+    ptr: u32,
+    len: u32,
+    max: usize,
+) -> wasmtime::Result<Vec<u8>> {
     if len as usize > max {
         wasmtime::bail!("guest handed the host {len} bytes, over the {max}-byte limit");
     }
@@ -100,19 +119,40 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut HostState| &mut s.wasi)?;
 
-    linker.func_wrap("tentacular", "snapshot_input_len", |caller: Caller<'_, HostState>| -> u32 {
-        caller.data().snapshot.as_ref().map_or(0, |s| s.input.len() as u32)
-    })?;
-    linker.func_wrap("tentacular", "snapshot_input", |mut caller: Caller<'_, HostState>, dst: u32| -> wasmtime::Result<()> {
-        let input = caller.data_mut().snapshot.as_mut().map(|s| std::mem::take(&mut s.input)).unwrap_or_default();
-        let mem = memory(&mut caller)?;
-        mem.write(&mut caller, dst as usize, &input)?;
-        Ok(())
-    })?;
+    linker.func_wrap(
+        "tentacular",
+        "snapshot_input_len",
+        |caller: Caller<'_, HostState>| -> u32 {
+            caller
+                .data()
+                .snapshot
+                .as_ref()
+                .map_or(0, |s| s.input.len() as u32)
+        },
+    )?;
+    linker.func_wrap(
+        "tentacular",
+        "snapshot_input",
+        |mut caller: Caller<'_, HostState>, dst: u32| -> wasmtime::Result<()> {
+            let input = caller
+                .data_mut()
+                .snapshot
+                .as_mut()
+                .map(|s| std::mem::take(&mut s.input))
+                .unwrap_or_default();
+            let mem = memory(&mut caller)?;
+            mem.write(&mut caller, dst as usize, &input)?;
+            Ok(())
+        },
+    )?;
     linker.func_wrap(
         "tentacular",
         "load_status",
-        |mut caller: Caller<'_, HostState>, status: u32, ptr: u32, len: u32| -> wasmtime::Result<()> {
+        |mut caller: Caller<'_, HostState>,
+         status: u32,
+         ptr: u32,
+         len: u32|
+         -> wasmtime::Result<()> {
             let text = read(&mut caller, ptr, len, MAX_REQUEST_BYTES)?;
             if let Some(s) = caller.data_mut().snapshot.as_mut() {
                 s.status = Some((status, String::from_utf8_lossy(&text).into_owned()));
@@ -120,32 +160,48 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
             Ok(())
         },
     )?;
-    linker.func_wrap_async("tentacular", "fetch", |mut caller: Caller<'_, HostState>, (ptr, len): (u32, u32)| {
-        Box::new(async move {
-            let raw = read(&mut caller, ptr, len, MAX_REQUEST_BYTES)?;
-            let caps = caller.data().caps.clone();
-            caller.data_mut().fetches += 1;
-            let (answer, _) = fetch::handle(&caps, &raw).await;
-            let bytes = serde_json::to_vec(&answer)?;
-            let n = bytes.len() as u32;
-            caller.data_mut().pending = bytes;
-            Ok(n)
-        })
-    })?;
-    linker.func_wrap("tentacular", "take", |mut caller: Caller<'_, HostState>, dst: u32| -> wasmtime::Result<()> {
-        let pending = std::mem::take(&mut caller.data_mut().pending);
-        let mem = memory(&mut caller)?;
-        mem.write(&mut caller, dst as usize, &pending)?;
-        Ok(())
-    })?;
+    linker.func_wrap_async(
+        "tentacular",
+        "fetch",
+        |mut caller: Caller<'_, HostState>, (ptr, len): (u32, u32)| {
+            Box::new(async move {
+                let raw = read(&mut caller, ptr, len, MAX_REQUEST_BYTES)?;
+                let caps = caller.data().caps.clone();
+                caller.data_mut().fetches += 1;
+                let (answer, _) = fetch::handle(&caps, &raw).await;
+                let bytes = serde_json::to_vec(&answer)?;
+                let n = bytes.len() as u32;
+                caller.data_mut().pending = bytes;
+                Ok(n)
+            })
+        },
+    )?;
+    linker.func_wrap(
+        "tentacular",
+        "take",
+        |mut caller: Caller<'_, HostState>, dst: u32| -> wasmtime::Result<()> {
+            let pending = std::mem::take(&mut caller.data_mut().pending);
+            let mem = memory(&mut caller)?;
+            mem.write(&mut caller, dst as usize, &pending)?;
+            Ok(())
+        },
+    )?;
     linker.func_wrap(
         "tentacular",
         "log",
-        |mut caller: Caller<'_, HostState>, level: u32, ptr: u32, len: u32| -> wasmtime::Result<()> {
+        |mut caller: Caller<'_, HostState>,
+         level: u32,
+         ptr: u32,
+         len: u32|
+         -> wasmtime::Result<()> {
             let text = read(&mut caller, ptr, len, MAX_REQUEST_BYTES)?;
             let state = caller.data_mut();
             let caps = state.caps.clone();
-            state.logs.push(LogLevel::from_guest(level), String::from_utf8_lossy(&text).into_owned(), &caps.secrets);
+            state.logs.push(
+                LogLevel::from_guest(level),
+                String::from_utf8_lossy(&text).into_owned(),
+                &caps.secrets,
+            );
             Ok(())
         },
     )?;

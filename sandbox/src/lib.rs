@@ -60,9 +60,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, Enabled, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-pub use capabilities::{Auth, Capabilities, Cidr, Dependency, DynamicTarget, PLACEHOLDER_PREFIX, SecretRef, SecretValues};
+pub use capabilities::{
+    Auth, Capabilities, Cidr, Dependency, DynamicTarget, PLACEHOLDER_PREFIX, SecretRef,
+    SecretValues,
+};
 pub use error::{LoadError, NodeError, SandboxError};
 pub use limits::Limits;
 pub use log::{LogLevel, LogLine};
@@ -92,7 +95,13 @@ pub struct SandboxConfig {
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        SandboxConfig { cache_dir: default_cache_dir(), max_instances: 256, max_memory: 1 << 30, fuel: false, tick: Duration::from_millis(1) }
+        SandboxConfig {
+            cache_dir: default_cache_dir(),
+            max_instances: 256,
+            max_memory: 1 << 30,
+            fuel: false,
+            tick: Duration::from_millis(1),
+        }
     }
 }
 
@@ -157,21 +166,54 @@ impl Sandbox {
             })
             .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         if let Some(dir) = &config.cache_dir {
-            std::fs::create_dir_all(dir).map_err(|source| SandboxError::Cache { path: dir.clone(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| SandboxError::Cache {
+                path: dir.clone(),
+                source,
+            })?;
         }
-        let linker = Arc::new(host::linker(&engine).map_err(|e| SandboxError::Engine(format!("{e:#}")))?);
-        let snapshots = Snapshotter::new(engine.clone(), linker.clone(), config.cache_dir.clone(), prelude::source());
+        let linker =
+            Arc::new(host::linker(&engine).map_err(|e| SandboxError::Engine(format!("{e:#}")))?);
+        let snapshots = Snapshotter::new(
+            engine.clone(),
+            linker.clone(),
+            config.cache_dir.clone(),
+            prelude::source(),
+        );
         let ticker = Ticker::start(&engine, config.tick);
-        Ok(Sandbox { inner: Arc::new(Inner { engine, linker, snapshots, _ticker: ticker }) })
+        Ok(Sandbox {
+            inner: Arc::new(Inner {
+                engine,
+                linker,
+                snapshots,
+                _ticker: ticker,
+            }),
+        })
     }
 
     /// Loads the node at `node_path` (relative to `workflow_dir`, or absolute inside it).
-    pub async fn load(&self, workflow_dir: &Path, node_path: &Path) -> Result<NodeProgram, LoadError> {
+    pub async fn load(
+        &self,
+        workflow_dir: &Path,
+        node_path: &Path,
+    ) -> Result<NodeProgram, LoadError> {
         let graph = ModuleGraph::load(workflow_dir, node_path)?;
-        let engine_err = |e: wasmtime::Error| LoadError::Engine { file: graph.entry.clone(), message: format!("{e:#}") };
-        match self.inner.snapshots.build(Some(&graph)).await.map_err(engine_err)? {
+        let engine_err = |e: wasmtime::Error| LoadError::Engine {
+            file: graph.entry.clone(),
+            message: format!("{e:#}"),
+        };
+        match self
+            .inner
+            .snapshots
+            .build(Some(&graph))
+            .await
+            .map_err(engine_err)?
+        {
             Built::Ready(module) => {
-                let pre = self.inner.linker.instantiate_pre(&module).map_err(engine_err)?;
+                let pre = self
+                    .inner
+                    .linker
+                    .instantiate_pre(&module)
+                    .map_err(engine_err)?;
                 Ok(NodeProgram::new(pre, graph))
             }
             Built::GuestError(json) => Err(load_failure(&graph, &json)),
@@ -205,14 +247,25 @@ fn load_failure(graph: &ModuleGraph, json: &str) -> LoadError {
     });
     let file = graph.entry.clone();
     match report.kind.as_str() {
-        "no-default-export" => LoadError::NoDefaultExport { file, message: report.message },
+        "no-default-export" => LoadError::NoDefaultExport {
+            file,
+            message: report.message,
+        },
         _ if report.name == "SyntaxError" => {
             let mapped = graph.map_stack(&report.stack);
-            LoadError::Evaluation { file, message: format!("SyntaxError: {}", report.message), stack: mapped }
+            LoadError::Evaluation {
+                file,
+                message: format!("SyntaxError: {}", report.message),
+                stack: mapped,
+            }
         }
         _ => LoadError::Evaluation {
             file,
-            message: if report.name.is_empty() { report.message } else { format!("{}: {}", report.name, report.message) },
+            message: if report.name.is_empty() {
+                report.message
+            } else {
+                format!("{}: {}", report.name, report.message)
+            },
             stack: graph.map_stack(&report.stack),
         },
     }

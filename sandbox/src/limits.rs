@@ -20,6 +20,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { memory: 64 * 1024 * 1024, timeout: Duration::from_secs(30), fuel: None, max_output: 16 * 1024 * 1024 }
+        Limits {
+            memory: 64 * 1024 * 1024,
+            timeout: Duration::from_secs(30),
+            fuel: None,
+            max_output: 16 * 1024 * 1024,
+        }
     }
 }

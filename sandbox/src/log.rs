@@ -59,7 +59,12 @@ pub(crate) struct LogBuffer {
 }
 
 impl LogBuffer {
-    pub fn push(&mut self, level: LogLevel, mut message: String, secrets: &crate::capabilities::SecretValues) {
+    pub fn push(
+        &mut self,
+        level: LogLevel,
+        mut message: String,
+        secrets: &crate::capabilities::SecretValues,
+    ) {
         if self.bytes >= MAX_LOG_BYTES {
             self.dropped += 1;
             return;
@@ -77,7 +82,10 @@ impl LogBuffer {
         if self.dropped > 0 {
             self.lines.push(LogLine {
                 level: LogLevel::Warn,
-                message: format!("{} more log lines dropped (over {MAX_LOG_BYTES} bytes of log in one run)", self.dropped),
+                message: format!(
+                    "{} more log lines dropped (over {MAX_LOG_BYTES} bytes of log in one run)",
+                    self.dropped
+                ),
             });
         }
         self.lines

@@ -50,25 +50,47 @@ impl ModuleGraph {
     pub fn load(workflow_dir: &Path, entry: &Path) -> Result<Self, LoadError> {
         let root = workflow_dir
             .canonicalize()
-            .map_err(|source| LoadError::Read { path: workflow_dir.to_path_buf(), source })?;
-        let entry_abs = if entry.is_absolute() { entry.to_path_buf() } else { root.join(entry) };
-        let entry_abs = entry_abs
-            .canonicalize()
-            .map_err(|source| LoadError::Read { path: entry_abs.clone(), source })?;
-        let entry_name = canonical_name(&root, &entry_abs).ok_or_else(|| LoadError::ImportOutsideWorkflow {
-            file: entry.display().to_string(),
-            line: 0,
-            specifier: entry.display().to_string(),
+            .map_err(|source| LoadError::Read {
+                path: workflow_dir.to_path_buf(),
+                source,
+            })?;
+        let entry_abs = if entry.is_absolute() {
+            entry.to_path_buf()
+        } else {
+            root.join(entry)
+        };
+        let entry_abs = entry_abs.canonicalize().map_err(|source| LoadError::Read {
+            path: entry_abs.clone(),
+            source,
         })?;
+        let entry_name =
+            canonical_name(&root, &entry_abs).ok_or_else(|| LoadError::ImportOutsideWorkflow {
+                file: entry.display().to_string(),
+                line: 0,
+                specifier: entry.display().to_string(),
+            })?;
 
         let mut modules = Vec::new();
         let mut seen = BTreeMap::new();
         let mut queue = VecDeque::from([(entry_abs, entry_name.clone())]);
         seen.insert(entry_name.clone(), ());
         while let Some((path, name)) = queue.pop_front() {
-            let source = std::fs::read_to_string(&path)
-                .map_err(|source| LoadError::Read { path: path.clone(), source })?;
-            let (module, imports) = transpile(&root, &path, &name, &source)?;
+            let source = std::fs::read_to_string(&path).map_err(|source| LoadError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            // oxc is robust, but a panic on odd input must become a load error, never take the
+            // engine down.
+            let (module, imports) =
+                std::panic::catch_unwind(|| transpile(&root, &path, &name, &source))
+                    .unwrap_or_else(|_| {
+                        Err(LoadError::Syntax {
+                            file: name.clone(),
+                            line: 1,
+                            col: 1,
+                            message: "the TypeScript transformer failed on this file".into(),
+                        })
+                    })?;
             modules.push(module);
             for (abs, canonical) in imports {
                 if seen.insert(canonical.clone(), ()).is_none() {
@@ -76,7 +98,10 @@ impl ModuleGraph {
                 }
             }
         }
-        Ok(ModuleGraph { entry: entry_name, modules })
+        Ok(ModuleGraph {
+            entry: entry_name,
+            modules,
+        })
     }
 
     /// Rewrites `name:line:col` positions of generated JS in a QuickJS stack trace to positions
@@ -95,10 +120,14 @@ impl ModuleGraph {
     fn map_line(&self, line: &str) -> String {
         for module in &self.modules {
             let needle = format!("{}:", module.name);
-            let Some(at) = line.find(&needle) else { continue };
+            let Some(at) = line.find(&needle) else {
+                continue;
+            };
             let rest = &line[at + needle.len()..];
             let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            let Ok(js_line) = digits.parse::<u32>() else { continue };
+            let Ok(js_line) = digits.parse::<u32>() else {
+                continue;
+            };
             let after = &rest[digits.len()..];
             let (js_col, tail) = match after.strip_prefix(':') {
                 Some(c) => {
@@ -145,21 +174,38 @@ fn transpile(
     source: &str,
 ) -> Result<(CompiledModule, Vec<(PathBuf, String)>), LoadError> {
     let allocator = Allocator::default();
-    let source_type = SourceType::from_path(path).unwrap_or_else(|_| SourceType::ts()).with_module(true);
+    let source_type = SourceType::from_path(path)
+        .unwrap_or_else(|_| SourceType::ts())
+        .with_module(true);
     let parsed = Parser::new(&allocator, source, source_type).parse();
     if let Some(diag) = parsed.diagnostics.errors().next() {
         let offset = diag.labels.first().map_or(0, |l| l.offset() as usize);
         let (line, col) = line_col(source, offset);
-        return Err(LoadError::Syntax { file: name.to_string(), line, col, message: diag.message.to_string() });
+        return Err(LoadError::Syntax {
+            file: name.to_string(),
+            line,
+            col,
+            message: diag.message.to_string(),
+        });
     }
     let mut program = parsed.program;
-    let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
+    let scoping = SemanticBuilder::new()
+        .with_enum_eval(true)
+        .build(&program)
+        .semantic
+        .into_scoping();
     let options = TransformOptions::default();
-    let transformed = Transformer::new(&allocator, Path::new(name), &options).build_with_scoping(scoping, &mut program);
+    let transformed = Transformer::new(&allocator, Path::new(name), &options)
+        .build_with_scoping(scoping, &mut program);
     if let Some(diag) = transformed.diagnostics.first() {
         let offset = diag.labels.first().map_or(0, |l| l.offset() as usize);
         let (line, col) = line_col(source, offset);
-        return Err(LoadError::Syntax { file: name.to_string(), line, col, message: diag.message.to_string() });
+        return Err(LoadError::Syntax {
+            file: name.to_string(),
+            line,
+            col,
+            message: diag.message.to_string(),
+        });
     }
 
     let mut imports = Vec::new();
@@ -181,7 +227,10 @@ fn transpile(
     }
 
     let generated = Codegen::new()
-        .with_options(CodegenOptions { source_map_path: Some(PathBuf::from(name)), ..CodegenOptions::default() })
+        .with_options(CodegenOptions {
+            source_map_path: Some(PathBuf::from(name)),
+            ..CodegenOptions::default()
+        })
         .build(&program);
     let mut lines = LineMap::default();
     if let Some(map) = &generated.map {
@@ -190,13 +239,24 @@ fn transpile(
             if lines.lines.len() <= l {
                 lines.lines.resize(l + 1, Vec::new());
             }
-            lines.lines[l].push((token.get_dst_col(), token.get_src_line(), token.get_src_col()));
+            lines.lines[l].push((
+                token.get_dst_col(),
+                token.get_src_line(),
+                token.get_src_col(),
+            ));
         }
         for l in &mut lines.lines {
             l.sort_unstable();
         }
     }
-    Ok((CompiledModule { name: name.to_string(), js: generated.code, lines }, imports))
+    Ok((
+        CompiledModule {
+            name: name.to_string(),
+            js: generated.code,
+            lines,
+        },
+        imports,
+    ))
 }
 
 /// Resolves one import specifier of `importer` to (absolute path, canonical name).
@@ -218,14 +278,23 @@ fn resolve(
             "the \"tentacular\" module only provides types: write `import type { Context } from \"tentacular\"`",
         ));
     }
-    if !(specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')) {
+    if !(specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/'))
+    {
         return Err(unsupported(
             "the sandbox serves only relative imports inside the workflow directory; for npm:, jsr: or remote modules set `runtime: deno` on this node in workflow.yaml",
         ));
     }
-    let base = if specifier.starts_with('/') { root.join(specifier.trim_start_matches('/')) } else { importer_dir.join(specifier) };
+    let base = if specifier.starts_with('/') {
+        root.join(specifier.trim_start_matches('/'))
+    } else {
+        importer_dir.join(specifier)
+    };
     let base = lexical_normalize(&base);
-    let outside = || LoadError::ImportOutsideWorkflow { file: importer.to_string(), line, specifier: specifier.to_string() };
+    let outside = || LoadError::ImportOutsideWorkflow {
+        file: importer.to_string(),
+        line,
+        specifier: specifier.to_string(),
+    };
     if !base.starts_with(root) {
         return Err(outside());
     }
@@ -238,19 +307,29 @@ fn resolve(
     ];
     for candidate in candidates {
         if candidate.is_file() {
-            let real = candidate.canonicalize().map_err(|source| LoadError::Read { path: candidate.clone(), source })?;
+            let real = candidate.canonicalize().map_err(|source| LoadError::Read {
+                path: candidate.clone(),
+                source,
+            })?;
             // A symlink inside the workflow that points outside it is still outside.
             let name = canonical_name(root, &real).ok_or_else(outside)?;
             return Ok((real, name));
         }
     }
-    Err(LoadError::ImportNotFound { file: importer.to_string(), line, specifier: specifier.to_string() })
+    Err(LoadError::ImportNotFound {
+        file: importer.to_string(),
+        line,
+        specifier: specifier.to_string(),
+    })
 }
 
 /// The workflow-relative name of `path`, or `None` when it lies outside `root`.
 fn canonical_name(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
-    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     Some(parts.join("/"))
 }
 
@@ -309,33 +388,65 @@ mod tests {
     #[test]
     fn resolves_relative_helpers_to_canonical_names() {
         let dir = workflow(&[
-            ("nodes/a.ts", "import { h } from \"./lib/helper.ts\";\nimport { g } from \"./lib/other\";\nexport default () => h() + g();\n"),
+            (
+                "nodes/a.ts",
+                "import { h } from \"./lib/helper.ts\";\nimport { g } from \"./lib/other\";\nexport default () => h() + g();\n",
+            ),
             ("nodes/lib/helper.ts", "export const h = (): number => 1;\n"),
-            ("nodes/lib/other.ts", "export { h as g } from \"./helper.ts\";\n"),
+            (
+                "nodes/lib/other.ts",
+                "export { h as g } from \"./helper.ts\";\n",
+            ),
         ]);
         let graph = ModuleGraph::load(dir.path(), Path::new("nodes/a.ts")).unwrap();
         let names: Vec<_> = graph.modules.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(names, ["nodes/a.ts", "nodes/lib/helper.ts", "nodes/lib/other.ts"]);
+        assert_eq!(
+            names,
+            ["nodes/a.ts", "nodes/lib/helper.ts", "nodes/lib/other.ts"]
+        );
         assert!(graph.modules[0].js.contains("\"nodes/lib/helper.ts\""));
     }
 
     #[test]
     fn rejects_escapes_and_remote_specifiers_with_file_and_line() {
-        let dir = workflow(&[("wf/nodes/a.ts", "\nimport x from \"../../secret.ts\";\nexport default () => x;\n"), ("secret.ts", "export default 1;")]);
+        let dir = workflow(&[
+            (
+                "wf/nodes/a.ts",
+                "\nimport x from \"../../secret.ts\";\nexport default () => x;\n",
+            ),
+            ("secret.ts", "export default 1;"),
+        ]);
         let err = ModuleGraph::load(&dir.path().join("wf"), Path::new("nodes/a.ts")).unwrap_err();
-        assert!(matches!(err, LoadError::ImportOutsideWorkflow { line: 2, .. }), "{err}");
+        assert!(
+            matches!(err, LoadError::ImportOutsideWorkflow { line: 2, .. }),
+            "{err}"
+        );
 
-        for spec in ["npm:lodash", "jsr:@std/path", "https://deno.land/x/mod.ts", "lodash"] {
-            let dir = workflow(&[("nodes/a.ts", &format!("import x from \"{spec}\";\nexport default () => x;\n"))]);
+        for spec in [
+            "npm:lodash",
+            "jsr:@std/path",
+            "https://deno.land/x/mod.ts",
+            "lodash",
+        ] {
+            let dir = workflow(&[(
+                "nodes/a.ts",
+                &format!("import x from \"{spec}\";\nexport default () => x;\n"),
+            )]);
             let err = ModuleGraph::load(dir.path(), Path::new("nodes/a.ts")).unwrap_err();
             let text = err.to_string();
-            assert!(text.contains("nodes/a.ts:1") && text.contains("runtime: deno"), "{text}");
+            assert!(
+                text.contains("nodes/a.ts:1") && text.contains("runtime: deno"),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn syntax_errors_name_file_line_and_column() {
-        let dir = workflow(&[("nodes/a.ts", "export default async function run() {\n  return {;\n}\n")]);
+        let dir = workflow(&[(
+            "nodes/a.ts",
+            "export default async function run() {\n  return {;\n}\n",
+        )]);
         let err = ModuleGraph::load(dir.path(), Path::new("nodes/a.ts")).unwrap_err();
         match err {
             LoadError::Syntax { file, line, .. } => {
@@ -353,7 +464,12 @@ mod tests {
             "interface A {\n  x: number;\n}\ntype B = A;\nexport default function run(): B {\n  throw new Error(\"boom\");\n}\n",
         )]);
         let graph = ModuleGraph::load(dir.path(), Path::new("nodes/a.ts")).unwrap();
-        let js_line = graph.modules[0].js.lines().position(|l| l.contains("throw")).unwrap() as u32 + 1;
+        let js_line = graph.modules[0]
+            .js
+            .lines()
+            .position(|l| l.contains("throw"))
+            .unwrap() as u32
+            + 1;
         let mapped = graph.map_stack(&format!("    at run (nodes/a.ts:{js_line}:2)"));
         assert!(mapped.contains("nodes/a.ts:6:"), "{mapped}");
     }

@@ -33,7 +33,9 @@ struct Inner {
 
 impl std::fmt::Debug for NodeProgram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodeProgram").field("entry", &self.inner.graph.entry).finish_non_exhaustive()
+        f.debug_struct("NodeProgram")
+            .field("entry", &self.inner.graph.entry)
+            .finish_non_exhaustive()
     }
 }
 
@@ -81,7 +83,13 @@ impl NodeProgram {
             .exports()
             .find_map(|e| e.ty().memory().map(|m| m.minimum() as usize * 65536))
             .unwrap_or(0);
-        NodeProgram { inner: Arc::new(Inner { pre, graph, initial_memory }) }
+        NodeProgram {
+            inner: Arc::new(Inner {
+                pre,
+                graph,
+                initial_memory,
+            }),
+        }
     }
 
     /// The entry module's workflow-relative path.
@@ -95,15 +103,27 @@ impl NodeProgram {
     }
 
     /// Runs the node once in a fresh instance.
-    pub async fn invoke(&self, input: &Value, caps: &Arc<Capabilities>, limits: &Limits) -> NodeOutcome {
+    pub async fn invoke(
+        &self,
+        input: &Value,
+        caps: &Arc<Capabilities>,
+        limits: &Limits,
+    ) -> NodeOutcome {
         let started = Instant::now();
         let input_json = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
         let payload = format!("{{\"input\":{input_json},\"ctx\":{}}}", caps.ctx_json());
-        let mut store = Store::new(self.inner.pre.module().engine(), HostState::new(caps.clone(), limits.memory));
+        let mut store = Store::new(
+            self.inner.pre.module().engine(),
+            HostState::new(caps.clone(), limits.memory),
+        );
         store.limiter(|s| &mut s.limiter);
         let deadline = started + limits.timeout;
         store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Yield(1)) }
+            if Instant::now() >= deadline {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
         });
         store.set_epoch_deadline(1);
         if let Some(fuel) = limits.fuel {
@@ -114,9 +134,13 @@ impl NodeProgram {
         let result = match tokio::time::timeout(limits.timeout + GRACE, run).await {
             Ok(Ok(out)) => self.decode(out, limits),
             Ok(Err(e)) => Err(self.classify_trap(&e, &store, limits)),
-            Err(_) => Err(NodeError::Timeout { ms: limits.timeout.as_millis() as u64 }),
+            Err(_) => Err(NodeError::Timeout {
+                ms: limits.timeout.as_millis() as u64,
+            }),
         };
-        let fuel_consumed = limits.fuel.map(|f| f.saturating_sub(store.get_fuel().unwrap_or(0)));
+        let fuel_consumed = limits
+            .fuel
+            .map(|f| f.saturating_sub(store.get_fuel().unwrap_or(0)));
         let state = store.into_data();
         NodeOutcome {
             result,
@@ -131,14 +155,21 @@ impl NodeProgram {
     }
 
     /// Instantiates, hands over the payload, calls `tntc_call`, and copies the result out.
-    async fn run(&self, store: &mut Store<HostState>, payload: &[u8], limits: &Limits) -> wasmtime::Result<(u32, Vec<u8>)> {
+    async fn run(
+        &self,
+        store: &mut Store<HostState>,
+        payload: &[u8],
+        limits: &Limits,
+    ) -> wasmtime::Result<(u32, Vec<u8>)> {
         let instance = self.inner.pre.instantiate_async(&mut *store).await?;
         let memory = instance
             .get_memory(&mut *store, "memory")
             .ok_or_else(|| wasmtime::format_err!("plugin exports no memory"))?;
-        let realloc = instance.get_typed_func::<(u32, u32, u32, u32), u32>(&mut *store, "cabi_realloc")?;
+        let realloc =
+            instance.get_typed_func::<(u32, u32, u32, u32), u32>(&mut *store, "cabi_realloc")?;
         let call = instance.get_typed_func::<(u32, u32), u32>(&mut *store, "tntc_call")?;
-        let len = u32::try_from(payload.len()).map_err(|_| wasmtime::format_err!("input too large"))?;
+        let len =
+            u32::try_from(payload.len()).map_err(|_| wasmtime::format_err!("input too large"))?;
         let ptr = realloc.call_async(&mut *store, (0, 0, 1, len)).await?;
         memory.write(&mut *store, ptr as usize, payload)?;
         let ret = call.call_async(&mut *store, (ptr, len)).await?;
@@ -158,11 +189,18 @@ impl NodeProgram {
     fn decode(&self, (status, out): (u32, Vec<u8>), limits: &Limits) -> Result<Value, NodeError> {
         if status == 2 {
             let size = u64::from_le_bytes(out.try_into().unwrap_or([0; 8])) as usize;
-            return Err(NodeError::OutputTooLarge { size: size.saturating_sub(1), limit: limits.max_output });
+            return Err(NodeError::OutputTooLarge {
+                size: size.saturating_sub(1),
+                limit: limits.max_output,
+            });
         }
         let text = String::from_utf8_lossy(&out);
-        if status == 0 && let Some(json) = text.strip_prefix('O') {
-            return serde_json::from_str(json).map_err(|e| NodeError::NotSerializable { message: e.to_string() });
+        if status == 0
+            && let Some(json) = text.strip_prefix('O')
+        {
+            return serde_json::from_str(json).map_err(|e| NodeError::NotSerializable {
+                message: e.to_string(),
+            });
         }
         let body = text.strip_prefix('E').unwrap_or(&text);
         let failure: GuestFailure = serde_json::from_str(body).unwrap_or(GuestFailure {
@@ -179,24 +217,50 @@ impl NodeProgram {
         match f.kind.as_str() {
             "not-serializable" => NodeError::NotSerializable { message: f.message },
             "never-settled" => NodeError::NeverSettled,
-            _ if lower.contains("out of memory") => NodeError::OutOfMemory { limit: limits.memory as u64 },
-            _ if lower.contains("stack overflow") || lower.contains("maximum call stack") => NodeError::StackOverflow,
-            _ => NodeError::JsError { name: f.name, message: f.message, stack: self.inner.graph.map_stack(&f.stack) },
+            _ if lower.contains("out of memory") => NodeError::OutOfMemory {
+                limit: limits.memory as u64,
+            },
+            _ if lower.contains("stack overflow") || lower.contains("maximum call stack") => {
+                NodeError::StackOverflow
+            }
+            _ => NodeError::JsError {
+                name: f.name,
+                message: f.message,
+                stack: self.inner.graph.map_stack(&f.stack),
+            },
         }
     }
 
-    fn classify_trap(&self, e: &wasmtime::Error, store: &Store<HostState>, limits: &Limits) -> NodeError {
+    fn classify_trap(
+        &self,
+        e: &wasmtime::Error,
+        store: &Store<HostState>,
+        limits: &Limits,
+    ) -> NodeError {
         let limiter = &store.data().limiter;
         match e.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => NodeError::Timeout { ms: limits.timeout.as_millis() as u64 },
+            Some(Trap::Interrupt) => NodeError::Timeout {
+                ms: limits.timeout.as_millis() as u64,
+            },
             Some(Trap::StackOverflow) => NodeError::StackOverflow,
-            Some(Trap::OutOfFuel) => NodeError::OutOfFuel { fuel: limits.fuel.unwrap_or(0) },
-            _ if limiter.denied => NodeError::OutOfMemory { limit: limits.memory as u64 },
-            Some(trap) => NodeError::Trap { message: trap.to_string() },
+            Some(Trap::OutOfFuel) => NodeError::OutOfFuel {
+                fuel: limits.fuel.unwrap_or(0),
+            },
+            _ if limiter.denied => NodeError::OutOfMemory {
+                limit: limits.memory as u64,
+            },
+            Some(trap) => NodeError::Trap {
+                message: trap.to_string(),
+            },
             None => {
                 let text = format!("{e:#}");
-                if text.contains("memory minimum size") || text.contains("exceeds memory limits") || text.contains("memory") && text.contains("limit") {
-                    NodeError::OutOfMemory { limit: limits.memory as u64 }
+                if text.contains("memory minimum size")
+                    || text.contains("exceeds memory limits")
+                    || text.contains("memory") && text.contains("limit")
+                {
+                    NodeError::OutOfMemory {
+                        limit: limits.memory as u64,
+                    }
                 } else {
                     NodeError::Internal { message: text }
                 }

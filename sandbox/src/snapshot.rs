@@ -45,8 +45,19 @@ pub(crate) enum Built {
 }
 
 impl Snapshotter {
-    pub fn new(engine: Engine, linker: Arc<Linker<HostState>>, cache_dir: Option<PathBuf>, prelude: String) -> Self {
-        Snapshotter { engine, linker, cache_dir, instrumented: OnceCell::new(), prelude }
+    pub fn new(
+        engine: Engine,
+        linker: Arc<Linker<HostState>>,
+        cache_dir: Option<PathBuf>,
+        prelude: String,
+    ) -> Self {
+        Snapshotter {
+            engine,
+            linker,
+            cache_dir,
+            instrumented: OnceCell::new(),
+            prelude,
+        }
     }
 
     /// The snapshot for `graph` (or, with `None`, the prelude only), from the cache when present.
@@ -73,29 +84,60 @@ impl Snapshotter {
             })
             .await?;
 
-        let caps = Arc::new(Capabilities::new("(load)", serde_json::Value::Null, Default::default(), Default::default(), Arc::new(DenyAll)));
+        let caps = Arc::new(Capabilities::new(
+            "(load)",
+            serde_json::Value::Null,
+            Default::default(),
+            Default::default(),
+            Arc::new(DenyAll),
+        ));
         let mut state = HostState::new(caps, LOAD_MEMORY);
-        state.snapshot = Some(SnapshotIo { input: payload, status: None });
+        state.snapshot = Some(SnapshotIo {
+            input: payload,
+            status: None,
+        });
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
         let deadline = Instant::now() + LOAD_DEADLINE;
         store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Yield(1)) }
+            if Instant::now() >= deadline {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
         });
         store.set_epoch_deadline(1);
 
-        let instance = self.linker.instantiate_async(&mut store, instrumented).await?;
+        let instance = self
+            .linker
+            .instantiate_async(&mut store, instrumented)
+            .await?;
         if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
             init.call_async(&mut store, ()).await?;
         }
-        instance.get_typed_func::<(), ()>(&mut store, INIT_FUNC)?.call_async(&mut store, ()).await?;
-        let status = store.data_mut().snapshot.as_mut().and_then(|s| s.status.take());
+        instance
+            .get_typed_func::<(), ()>(&mut store, INIT_FUNC)?
+            .call_async(&mut store, ())
+            .await?;
+        let status = store
+            .data_mut()
+            .snapshot
+            .as_mut()
+            .and_then(|s| s.status.take());
         match status {
             Some((0, _)) => {}
             Some((_, message)) => return Ok(Built::GuestError(message)),
             None => wasmtime::bail!("the plugin did not report its load status"),
         }
-        let snapshot = wizer.snapshot(&cx, &mut WasmtimeWizer { store: &mut store, instance }).await?;
+        let snapshot = wizer
+            .snapshot(
+                &cx,
+                &mut WasmtimeWizer {
+                    store: &mut store,
+                    instance,
+                },
+            )
+            .await?;
         drop(store);
         let module = compile(&self.engine, &snapshot).await?;
         self.store_cache(&key, &module);
@@ -103,7 +145,9 @@ impl Snapshotter {
     }
 
     fn cache_path(&self, key: &str) -> Option<PathBuf> {
-        self.cache_dir.as_ref().map(|d| d.join(format!("{key}.cwasm")))
+        self.cache_dir
+            .as_ref()
+            .map(|d| d.join(format!("{key}.cwasm")))
     }
 
     fn cached(&self, key: &str) -> Option<Module> {
@@ -124,8 +168,13 @@ impl Snapshotter {
     }
 
     fn store_cache(&self, key: &str, module: &Module) {
-        let Some(path) = self.cache_path(key) else { return };
-        let result = module.serialize().map_err(|e| e.to_string()).and_then(|bytes| write_atomic(&path, &bytes).map_err(|e| e.to_string()));
+        let Some(path) = self.cache_path(key) else {
+            return;
+        };
+        let result = module
+            .serialize()
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| write_atomic(&path, &bytes).map_err(|e| e.to_string()));
         if let Err(e) = result {
             tracing::warn!(path = %path.display(), error = %e, "cannot cache the compiled node snapshot");
         }
@@ -191,7 +240,11 @@ fn encode(prelude: &str, graph: Option<&ModuleGraph>) -> Vec<u8> {
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("m"), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("m"),
+        std::process::id()
+    ));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }

@@ -39,26 +39,26 @@ function __errorInfo(e) {
     return { kind: "js", name: String(e.name || "Error"), message: String(e.message), stack: String(e.stack || "") };
   }
   let message;
-  try { message = typeof e === "string" ? e : JSON.stringify(e); } catch (_) { message = String(e); }
+  try { message = typeof e === "string" ? e : __JSON.stringify(e); } catch (_) { message = String(e); }
   return { kind: "js", name: "Error", message: `non-Error value thrown: ${message}`, stack: "" };
 }
 // Resolves to "O<json>" for an output or "E<json>" for an error description.
 async function invoke(run, payloadJson) {
   let out;
   try {
-    const p = JSON.parse(payloadJson);
+    const p = __JSON.parse(payloadJson);
     out = await run(__makeCtx(p.ctx), p.input);
   } catch (e) {
-    return "E" + JSON.stringify(__errorInfo(e));
+    return "E" + __JSON.stringify(__errorInfo(e));
   }
   let text;
   try {
-    text = JSON.stringify(out === undefined ? null : out);
+    text = __JSON.stringify(out === undefined ? null : out);
   } catch (e) {
-    return "E" + JSON.stringify({ kind: "not-serializable", name: "TypeError", message: String(e && e.message ? e.message : e) });
+    return "E" + __JSON.stringify({ kind: "not-serializable", name: "TypeError", message: String(e && e.message ? e.message : e) });
   }
   if (text === undefined) {
-    return "E" + JSON.stringify({ kind: "not-serializable", name: "TypeError", message: `the output is a ${typeof out}` });
+    return "E" + __JSON.stringify({ kind: "not-serializable", name: "TypeError", message: `the output is a ${typeof out}` });
   }
   return "O" + text;
 }

@@ -7,7 +7,7 @@ function __initToDesc(init) {
   return { method: String(init.method || "GET").toUpperCase(), headers, body: __bodyToText(init.body) };
 }
 function __send(desc) {
-  const answer = JSON.parse(__host.fetch(JSON.stringify(desc)));
+  const answer = __JSON.parse(__host.fetch(__JSON.stringify(desc)));
   if (!answer.ok) {
     const err = new Error(answer.error.message);
     err.name = answer.error.name;

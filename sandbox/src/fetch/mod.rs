@@ -84,7 +84,11 @@ pub enum TransportError {
 /// fixtures. Implementations must honour [`OutboundRequest::addresses`].
 pub trait Transport: Send + Sync + fmt::Debug {
     /// Sends one request (no redirects are followed here: the caller re-checks each hop).
-    fn send(&self, request: OutboundRequest, max_body: usize) -> BoxFuture<'_, Result<InboundResponse, TransportError>>;
+    fn send(
+        &self,
+        request: OutboundRequest,
+        max_body: usize,
+    ) -> BoxFuture<'_, Result<InboundResponse, TransportError>>;
 }
 
 /// A transport that refuses everything (used while loading, where nodes have no network).
@@ -92,9 +96,16 @@ pub trait Transport: Send + Sync + fmt::Debug {
 pub struct DenyAll;
 
 impl Transport for DenyAll {
-    fn send(&self, request: OutboundRequest, _: usize) -> BoxFuture<'_, Result<InboundResponse, TransportError>> {
+    fn send(
+        &self,
+        request: OutboundRequest,
+        _: usize,
+    ) -> BoxFuture<'_, Result<InboundResponse, TransportError>> {
         Box::pin(async move {
-            Err(TransportError::NotPermitted(format!("no network is available here (request to dependency \"{}\")", request.dependency)))
+            Err(TransportError::NotPermitted(format!(
+                "no network is available here (request to dependency \"{}\")",
+                request.dependency
+            )))
         })
     }
 }
@@ -169,7 +180,10 @@ pub(crate) struct GuestError {
 
 impl GuestAnswer {
     fn error(name: &'static str, message: String) -> Self {
-        GuestAnswer::Error { ok: false, error: GuestError { name, message } }
+        GuestAnswer::Error {
+            ok: false,
+            error: GuestError { name, message },
+        }
     }
 }
 
@@ -178,7 +192,12 @@ impl GuestAnswer {
 pub(crate) async fn handle(caps: &Capabilities, raw: &[u8]) -> (GuestAnswer, Option<String>) {
     let request: GuestRequest = match serde_json::from_slice(raw) {
         Ok(r) => r,
-        Err(e) => return (GuestAnswer::error("TypeError", format!("malformed request: {e}")), None),
+        Err(e) => {
+            return (
+                GuestAnswer::error("TypeError", format!("malformed request: {e}")),
+                None,
+            );
+        }
     };
     let mut route = match policy::authorize(caps, request) {
         Ok(route) => route,
@@ -188,33 +207,64 @@ pub(crate) async fn handle(caps: &Capabilities, raw: &[u8]) -> (GuestAnswer, Opt
     let mut redirected = false;
     for _ in 0..=MAX_REDIRECTS {
         let sent_url = route.request.url.clone();
-        let response = match caps.transport.send(route.request.clone(), caps.max_response_body).await {
+        let response = match caps
+            .transport
+            .send(route.request.clone(), caps.max_response_body)
+            .await
+        {
             Ok(r) => r,
-            Err(TransportError::NotPermitted(m)) => return (GuestAnswer::error("NotPermitted", m), Some(dependency)),
+            Err(TransportError::NotPermitted(m)) => {
+                return (GuestAnswer::error("NotPermitted", m), Some(dependency));
+            }
             Err(e) => {
                 tracing::debug!(node = %caps.node_id, %dependency, error = %e, "request failed");
                 return (
-                    GuestAnswer::error("NetworkError", format!("request to dependency \"{dependency}\" failed: {}", policy::scrub(&route, &e.to_string()))),
+                    GuestAnswer::error(
+                        "NetworkError",
+                        format!(
+                            "request to dependency \"{dependency}\" failed: {}",
+                            policy::scrub(&route, &e.to_string())
+                        ),
+                    ),
                     Some(dependency),
                 );
             }
         };
         let location = (300..400).contains(&response.status).then(|| {
-            response.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("location")).map(|(_, v)| v.clone())
+            response
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+                .map(|(_, v)| v.clone())
         });
         if let Some(Some(location)) = location {
             let next = match sent_url.join(&location) {
                 Ok(u) => u,
-                Err(_) => return (GuestAnswer::error("NetworkError", format!("dependency \"{dependency}\" sent an invalid redirect")), Some(dependency)),
+                Err(_) => {
+                    return (
+                        GuestAnswer::error(
+                            "NetworkError",
+                            format!("dependency \"{dependency}\" sent an invalid redirect"),
+                        ),
+                        Some(dependency),
+                    );
+                }
             };
             if let Err(denied) = policy::redirect(caps, &mut route, next, response.status) {
-                return (GuestAnswer::error("NotPermitted", denied.0), Some(dependency));
+                return (
+                    GuestAnswer::error("NotPermitted", denied.0),
+                    Some(dependency),
+                );
             }
             redirected = true;
             continue;
         }
         let body = policy::scrub(&route, &String::from_utf8_lossy(&response.body));
-        let headers = response.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), policy::scrub(&route, v))).collect();
+        let headers = response
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), policy::scrub(&route, v)))
+            .collect();
         return (
             GuestAnswer::Response {
                 ok: true,
@@ -228,7 +278,13 @@ pub(crate) async fn handle(caps: &Capabilities, raw: &[u8]) -> (GuestAnswer, Opt
             Some(dependency),
         );
     }
-    (GuestAnswer::error("NetworkError", format!("too many redirects from dependency \"{dependency}\"")), Some(dependency))
+    (
+        GuestAnswer::error(
+            "NetworkError",
+            format!("too many redirects from dependency \"{dependency}\""),
+        ),
+        Some(dependency),
+    )
 }
 
 fn status_text(status: u16) -> String {
@@ -268,8 +324,12 @@ pub(crate) fn canonical_ip(ip: IpAddr) -> IpAddr {
 /// addresses: refused for declared host names (DNS rebinding) and dynamic targets.
 pub(crate) fn is_internal(ip: IpAddr) -> bool {
     match canonical_ip(ip) {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xffc0) == 0xfe80,
+        IpAddr::V4(v4) => {
+            v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
     }
 }
 
@@ -277,7 +337,9 @@ pub(crate) fn is_internal(ip: IpAddr) -> bool {
 pub(crate) fn address_allowed(policy: &AddressPolicy, host: &str, ip: IpAddr) -> bool {
     match policy {
         AddressPolicy::Declared => host.eq_ignore_ascii_case("localhost") || !is_internal(ip),
-        AddressPolicy::Cidrs(cidrs) => cidrs.iter().any(|c| c.contains(ip) && (!is_internal(ip) || cidr_is_internal(c))),
+        AddressPolicy::Cidrs(cidrs) => cidrs
+            .iter()
+            .any(|c| c.contains(ip) && (!is_internal(ip) || cidr_is_internal(c))),
     }
 }
 

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use futures::future::BoxFuture;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use super::{AddressPolicy, InboundResponse, OutboundRequest, Transport, TransportError, address_allowed};
+use super::{
+    AddressPolicy, InboundResponse, OutboundRequest, Transport, TransportError, address_allowed,
+};
 
 /// Sends checked requests to the network. Cheap to clone; connections are pooled.
 #[derive(Debug, Clone)]
@@ -21,7 +23,10 @@ pub struct NetTransport {
 impl NetTransport {
     /// A transport with its own connection pools.
     pub fn new() -> Result<Self, TransportError> {
-        Ok(NetTransport { declared: client(AddressPolicy::Declared)?, dynamic: Arc::default() })
+        Ok(NetTransport {
+            declared: client(AddressPolicy::Declared)?,
+            dynamic: Arc::default(),
+        })
     }
 
     fn client_for(&self, policy: &AddressPolicy) -> Result<reqwest::Client, TransportError> {
@@ -52,7 +57,9 @@ fn client(policy: AddressPolicy) -> Result<reqwest::Client, TransportError> {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("{host} resolves only to addresses this dependency may not reach (loopback, link-local or outside its CIDR blocks)")]
+#[error(
+    "{host} resolves only to addresses this dependency may not reach (loopback, link-local or outside its CIDR blocks)"
+)]
 struct RefusedAddress {
     host: String,
 }
@@ -66,10 +73,16 @@ impl Resolve for CheckedResolver {
         let policy = self.policy.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = found.into_iter().filter(|a| address_allowed(&policy, &host, a.ip())).collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| address_allowed(&policy, &host, a.ip()))
+                .collect();
             if allowed.is_empty() {
-                return Err(Box::new(RefusedAddress { host }) as Box<dyn std::error::Error + Send + Sync>);
+                return Err(
+                    Box::new(RefusedAddress { host }) as Box<dyn std::error::Error + Send + Sync>
+                );
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
@@ -77,11 +90,16 @@ impl Resolve for CheckedResolver {
 }
 
 impl Transport for NetTransport {
-    fn send(&self, request: OutboundRequest, max_body: usize) -> BoxFuture<'_, Result<InboundResponse, TransportError>> {
+    fn send(
+        &self,
+        request: OutboundRequest,
+        max_body: usize,
+    ) -> BoxFuture<'_, Result<InboundResponse, TransportError>> {
         Box::pin(async move {
             let client = self.client_for(&request.addresses)?;
-            let method = reqwest::Method::from_bytes(request.method.as_bytes())
-                .map_err(|_| TransportError::Failed(format!("invalid method {}", request.method)))?;
+            let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+                TransportError::Failed(format!("invalid method {}", request.method))
+            })?;
             let mut builder = client.request(method, request.url.clone());
             for (k, v) in &request.headers {
                 builder = builder.header(k, v);
@@ -94,7 +112,12 @@ impl Transport for NetTransport {
             let headers = response
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             let mut body = Vec::new();
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
@@ -103,7 +126,11 @@ impl Transport for NetTransport {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(InboundResponse { status, headers, body })
+            Ok(InboundResponse {
+                status,
+                headers,
+                body,
+            })
         })
     }
 }

@@ -35,7 +35,11 @@ const MIN_SCRUB_LEN: usize = 6;
 pub(crate) fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<Route, Denied> {
     let node = &caps.node_id;
     let (name, url, init) = match request {
-        GuestRequest::Dependency { dependency, path, init } => {
+        GuestRequest::Dependency {
+            dependency,
+            path,
+            init,
+        } => {
             let dep = declared(caps, &dependency)?;
             if !matches!(dep.protocol.as_str(), "http" | "https") {
                 return Err(Denied(format!(
@@ -46,11 +50,22 @@ pub(crate) fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<Ro
             let url = dependency_url(caps, &dependency, dep, &path)?;
             (dependency, url, init)
         }
-        GuestRequest::Legacy { service, path, init } => {
-            let raw = if path.starts_with("http") { path } else { format!("https://api.{service}.com{path}") };
+        GuestRequest::Legacy {
+            service,
+            path,
+            init,
+        } => {
+            let raw = if path.starts_with("http") {
+                path
+            } else {
+                format!("https://api.{service}.com{path}")
+            };
             let url = parse(&raw)?;
             let name = find(caps, &url, Some(&service)).map_err(|why| {
-                Denied(format!("ctx.fetch(\"{service}\", …) to {}: {why}", origin(&url)))
+                Denied(format!(
+                    "ctx.fetch(\"{service}\", …) to {}: {why}",
+                    origin(&url)
+                ))
             })?;
             (name, url, init)
         }
@@ -60,7 +75,8 @@ pub(crate) fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<Ro
                 (name, real, init)
             } else {
                 let url = parse(&url)?;
-                let name = find(caps, &url, None).map_err(|why| Denied(format!("fetch to {}: {why}", origin(&url))))?;
+                let name = find(caps, &url, None)
+                    .map_err(|why| Denied(format!("fetch to {}: {why}", origin(&url))))?;
                 (name, url, init)
             }
         }
@@ -92,7 +108,12 @@ pub(crate) fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<Ro
 }
 
 /// Re-checks a redirect target: it must stay on the same dependency.
-pub(crate) fn redirect(caps: &Capabilities, route: &mut Route, next: Url, status: u16) -> Result<(), Denied> {
+pub(crate) fn redirect(
+    caps: &Capabilities,
+    route: &mut Route,
+    next: Url,
+    status: u16,
+) -> Result<(), Denied> {
     let name = route.request.dependency.clone();
     let dep = &caps.dependencies[&name];
     if !on_dependency(dep, &next) {
@@ -134,14 +155,22 @@ fn declared<'c>(caps: &'c Capabilities, name: &str) -> Result<&'c Dependency, De
     Ok(dep)
 }
 
-fn dependency_url(caps: &Capabilities, name: &str, dep: &Dependency, path: &str) -> Result<Url, Denied> {
+fn dependency_url(
+    caps: &Capabilities,
+    name: &str,
+    dep: &Dependency,
+    path: &str,
+) -> Result<Url, Denied> {
     if let Some(auth) = dep.auth.as_ref().filter(|a| a.kind == "webhook-url") {
         let placeholder = auth.secret.placeholder();
         if path.is_empty() || path.starts_with(&placeholder) {
             let value = caps.secrets.get(&auth.secret).ok_or_else(|| {
                 Denied(format!("secret {} (the webhook URL of dependency \"{name}\") is not provisioned; see `tntc secrets check`", auth.secret))
             })?;
-            return parse(&format!("{value}{}", path.strip_prefix(&placeholder).unwrap_or("")));
+            return parse(&format!(
+                "{value}{}",
+                path.strip_prefix(&placeholder).unwrap_or("")
+            ));
         }
     }
     if dep.dynamic.is_some() {
@@ -154,12 +183,20 @@ fn dependency_url(caps: &Capabilities, name: &str, dep: &Dependency, path: &str)
         )));
     }
     let path = if path.is_empty() { "/" } else { path };
-    parse(&format!("{}://{}:{}{}", dep.protocol, host_for_url(&dep.host), dep.port, path))
+    parse(&format!(
+        "{}://{}:{}{}",
+        dep.protocol,
+        host_for_url(&dep.host),
+        dep.port,
+        path
+    ))
 }
 
 fn webhook_by_placeholder(caps: &Capabilities, raw: &str) -> Result<(String, Url), Denied> {
     for (name, dep) in &caps.dependencies {
-        let Some(auth) = dep.auth.as_ref().filter(|a| a.kind == "webhook-url") else { continue };
+        let Some(auth) = dep.auth.as_ref().filter(|a| a.kind == "webhook-url") else {
+            continue;
+        };
         let placeholder = auth.secret.placeholder();
         if let Some(rest) = raw.strip_prefix(&placeholder) {
             declared(caps, name)?;
@@ -167,19 +204,27 @@ fn webhook_by_placeholder(caps: &Capabilities, raw: &str) -> Result<(String, Url
             return Ok((name.clone(), url));
         }
     }
-    Err(Denied("fetch to a secret placeholder that is no granted dependency's webhook URL".into()))
+    Err(Denied(
+        "fetch to a secret placeholder that is no granted dependency's webhook URL".into(),
+    ))
 }
 
 /// Finds the granted dependency `url` belongs to, preferring one named `preferred`.
 fn find(caps: &Capabilities, url: &Url, preferred: Option<&str>) -> Result<String, String> {
     let node = &caps.node_id;
-    let mut candidates: Vec<(&String, &Dependency)> = caps.dependencies.iter().filter(|(_, d)| on_dependency(d, url)).collect();
+    let mut candidates: Vec<(&String, &Dependency)> = caps
+        .dependencies
+        .iter()
+        .filter(|(_, d)| on_dependency(d, url))
+        .collect();
     candidates.sort_by_key(|(n, d)| (Some(n.as_str()) != preferred, d.dynamic.is_some()));
     if let Some((name, _)) = candidates.iter().find(|(_, d)| d.granted) {
         return Ok((*name).clone());
     }
     match candidates.first() {
-        Some((name, _)) => Err(format!("it matches dependency \"{name}\", which node \"{node}\" is not granted; add it to nodes.{node}.uses in workflow.yaml")),
+        Some((name, _)) => Err(format!(
+            "it matches dependency \"{name}\", which node \"{node}\" is not granted; add it to nodes.{node}.uses in workflow.yaml"
+        )),
         None => Err(format!(
             "no dependency of the workflow contract matches it; declare it in contract.dependencies and list it in nodes.{node}.uses in workflow.yaml"
         )),
@@ -188,18 +233,30 @@ fn find(caps: &Capabilities, url: &Url, preferred: Option<&str>) -> Result<Strin
 
 /// Whether `url` is on `dep` (exact scheme/host/port, or inside a dynamic target).
 fn on_dependency(dep: &Dependency, url: &Url) -> bool {
-    let Some(port) = url.port_or_known_default() else { return false };
+    let Some(port) = url.port_or_known_default() else {
+        return false;
+    };
     match &dep.dynamic {
         None => {
-            let host = url.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
-            url.scheme() == dep.protocol && host.eq_ignore_ascii_case(dep.host.trim_start_matches('[').trim_end_matches(']')) && port == dep.port
+            let host = url
+                .host_str()
+                .unwrap_or("")
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            url.scheme() == dep.protocol
+                && host.eq_ignore_ascii_case(dep.host.trim_start_matches('[').trim_end_matches(']'))
+                && port == dep.port
         }
         Some(d) => {
             matches!(url.scheme(), "http" | "https")
                 && d.ports.contains(&port)
                 && match url.host() {
-                    Some(Host::Ipv4(ip)) => address_allowed(&AddressPolicy::Cidrs(d.cidrs.clone()), "", ip.into()),
-                    Some(Host::Ipv6(ip)) => address_allowed(&AddressPolicy::Cidrs(d.cidrs.clone()), "", ip.into()),
+                    Some(Host::Ipv4(ip)) => {
+                        address_allowed(&AddressPolicy::Cidrs(d.cidrs.clone()), "", ip.into())
+                    }
+                    Some(Host::Ipv6(ip)) => {
+                        address_allowed(&AddressPolicy::Cidrs(d.cidrs.clone()), "", ip.into())
+                    }
                     Some(Host::Domain(h)) => !h.eq_ignore_ascii_case("localhost"),
                     None => false,
                 }
@@ -210,7 +267,10 @@ fn on_dependency(dep: &Dependency, url: &Url) -> bool {
 /// Checks every URL, whatever route it came by.
 fn check_url(node: &str, name: &str, dep: &Dependency, url: &Url) -> Result<(), Denied> {
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Denied(format!("only http and https URLs can be fetched (got {}:)", url.scheme())));
+        return Err(Denied(format!(
+            "only http and https URLs can be fetched (got {}:)",
+            url.scheme()
+        )));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Denied(format!(
@@ -218,14 +278,25 @@ fn check_url(node: &str, name: &str, dep: &Dependency, url: &Url) -> Result<(), 
         )));
     }
     if !on_dependency(dep, url) {
-        return Err(Denied(format!("the URL {} is not on dependency \"{name}\" ({}://{}:{})", origin(url), dep.protocol, dep.host, dep.port)));
+        return Err(Denied(format!(
+            "the URL {} is not on dependency \"{name}\" ({}://{}:{})",
+            origin(url),
+            dep.protocol,
+            dep.host,
+            dep.port
+        )));
     }
     Ok(())
 }
 
 /// Request headers: the node's own (placeholders of secrets this dependency owns replaced by
 /// their values), then the auth the contract asks the host to inject, unless already set.
-fn build_headers(caps: &Capabilities, name: &str, dep: &Dependency, given: Vec<(String, String)>) -> Vec<(String, String)> {
+fn build_headers(
+    caps: &Capabilities,
+    name: &str,
+    dep: &Dependency,
+    given: Vec<(String, String)>,
+) -> Vec<(String, String)> {
     let mut owned: Vec<(String, String)> = Vec::new();
     if let Some(auth) = &dep.auth
         && let Some(v) = caps.secrets.get(&auth.secret)
@@ -249,14 +320,27 @@ fn build_headers(caps: &Capabilities, name: &str, dep: &Dependency, given: Vec<(
             (k, v)
         })
         .collect();
-    let has = |headers: &[(String, String)], h: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(h));
+    let has = |headers: &[(String, String)], h: &str| {
+        headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(h))
+    };
     if let Some(auth) = &dep.auth
         && let Some(value) = caps.secrets.get(&auth.secret)
     {
         let inject = match auth.kind.as_str() {
-            "bearer-token" | "bearer" | "api-token" | "oauth2" => Some(("authorization".to_string(), format!("Bearer {value}"))),
-            "api-key" => Some((auth.header.clone().unwrap_or_else(|| "x-api-key".into()), value.to_string())),
-            "basic" => Some(("authorization".to_string(), format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(value)))),
+            "bearer-token" | "bearer" | "api-token" | "oauth2" => {
+                Some(("authorization".to_string(), format!("Bearer {value}")))
+            }
+            "api-key" => Some((
+                auth.header.clone().unwrap_or_else(|| "x-api-key".into()),
+                value.to_string(),
+            )),
+            "basic" => Some((
+                "authorization".to_string(),
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(value)
+                ),
+            )),
             "header" => auth.header.clone().map(|h| (h, value.to_string())),
             _ => None,
         };
@@ -288,29 +372,62 @@ fn valid_header(k: &str, v: &str) -> bool {
     !k.is_empty()
         && k.bytes().all(|b| b.is_ascii_graphic() && b != b':')
         && !v.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
-        && !matches!(k.to_ascii_lowercase().as_str(), "host" | "content-length" | "transfer-encoding" | "connection")
+        && !matches!(
+            k.to_ascii_lowercase().as_str(),
+            "host" | "content-length" | "transfer-encoding" | "connection"
+        )
 }
 
 fn normalize_method(m: &str) -> Result<String, Denied> {
     let m = m.to_ascii_uppercase();
     match m.as_str() {
         "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => Ok(m),
-        _ => Err(Denied(format!("HTTP method \"{}\" is not allowed", truncate(&m)))),
+        _ => Err(Denied(format!(
+            "HTTP method \"{}\" is not allowed",
+            truncate(&m)
+        ))),
     }
 }
 
+/// Parses a URL and applies the checks that need no dependency: http(s) only, no userinfo.
 fn parse(raw: &str) -> Result<Url, Denied> {
-    Url::parse(raw).map_err(|e| Denied(format!("invalid URL \"{}\": {e}", truncate(raw))))
+    let url =
+        Url::parse(raw).map_err(|e| Denied(format!("invalid URL \"{}\": {e}", truncate(raw))))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Denied(format!(
+            "only http and https URLs can be fetched (got {}:)",
+            url.scheme()
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Denied(
+            "URLs with credentials (user@host) are refused; the host injects credentials itself"
+                .into(),
+        ));
+    }
+    Ok(url)
 }
 
 fn origin(url: &Url) -> String {
-    format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")) + &url.port().map(|p| format!(":{p}")).unwrap_or_default()
+    format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""))
+        + &url.port().map(|p| format!(":{p}")).unwrap_or_default()
 }
 
 fn host_for_url(host: &str) -> String {
-    if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_string() }
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
 }
 
 fn truncate(s: &str) -> String {
-    if s.len() <= 80 { s.to_string() } else { format!("{}…", &s[..s.char_indices().nth(80).map_or(s.len(), |(i, _)| i)]) }
+    if s.len() <= 80 {
+        s.to_string()
+    } else {
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(80).map_or(s.len(), |(i, _)| i)]
+        )
+    }
 }

@@ -2,4 +2,7 @@
 //! real HTTP servers on 127.0.0.1). One binary, a module per topic.
 
 mod basics;
+mod fetch;
+mod hostile;
+mod server;
 mod support;

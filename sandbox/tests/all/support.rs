@@ -6,14 +6,20 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value, json};
 use tentacular_sandbox::fetch::{DenyAll, Transport};
-use tentacular_sandbox::{Capabilities, Dependency, Limits, NodeOutcome, NodeProgram, Sandbox, SandboxConfig, SecretValues};
+use tentacular_sandbox::{
+    Capabilities, Dependency, Limits, NodeOutcome, NodeProgram, Sandbox, SandboxConfig,
+    SecretValues,
+};
 
 /// One sandbox for the whole test binary (as in a real engine process), with a private cache.
 pub fn sandbox() -> &'static Sandbox {
     static S: OnceLock<(Sandbox, tempfile::TempDir)> = OnceLock::new();
     &S.get_or_init(|| {
         let cache = tempfile::tempdir().unwrap();
-        let config = SandboxConfig { cache_dir: Some(cache.path().to_path_buf()), ..SandboxConfig::default() };
+        let config = SandboxConfig {
+            cache_dir: Some(cache.path().to_path_buf()),
+            ..SandboxConfig::default()
+        };
         (Sandbox::new(config).expect("sandbox"), cache)
     })
     .0
@@ -33,7 +39,10 @@ pub fn workflow(files: &[(&str, &str)]) -> tempfile::TempDir {
 /// Loads a single-file node.
 pub async fn load(source: &str) -> NodeProgram {
     let dir = workflow(&[("nodes/n.ts", source)]);
-    sandbox().load(dir.path(), Path::new("nodes/n.ts")).await.unwrap_or_else(|e| panic!("load failed: {e}"))
+    sandbox()
+        .load(dir.path(), Path::new("nodes/n.ts"))
+        .await
+        .unwrap_or_else(|e| panic!("load failed: {e}"))
 }
 
 /// Capabilities with no dependencies and no network.
@@ -42,8 +51,18 @@ pub fn no_caps() -> Arc<Capabilities> {
 }
 
 /// Capabilities for node `n`.
-pub fn caps(deps: BTreeMap<String, Dependency>, secrets: SecretValues, transport: Arc<dyn Transport>) -> Arc<Capabilities> {
-    Arc::new(Capabilities::new("n", json!({"greeting": "hi"}), deps, secrets, transport))
+pub fn caps(
+    deps: BTreeMap<String, Dependency>,
+    secrets: SecretValues,
+    transport: Arc<dyn Transport>,
+) -> Arc<Capabilities> {
+    Arc::new(Capabilities::new(
+        "n",
+        json!({"greeting": "hi"}),
+        deps,
+        secrets,
+        transport,
+    ))
 }
 
 /// Invokes with default limits.

