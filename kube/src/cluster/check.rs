@@ -1,0 +1,449 @@
+//! `cluster check`: is this cluster/namespace ready for `tntc deploy`, and may the current
+//! user do everything deploy/undeploy/run/logs/status/audit need?
+
+use std::fmt;
+
+use futures::{StreamExt, stream};
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::node::v1::RuntimeClass;
+use kube::Api;
+use kube::api::{Patch, PatchParams, PostParams};
+use serde::Serialize;
+
+use super::Cluster;
+use super::apply::FIELD_MANAGER;
+use crate::error::{Error, Result, status_code};
+use crate::manifests::{LABEL_MANAGED_BY, MANAGED_BY, RuntimeClassChoice};
+
+/// One RBAC permission tntc needs in the workflow's namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Permission {
+    /// API group (`""` for the core group).
+    pub group: &'static str,
+    /// Resource (plural).
+    pub resource: &'static str,
+    /// Subresource, e.g. `log`, `proxy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subresource: Option<&'static str>,
+    /// Verb.
+    pub verb: &'static str,
+    /// The commands that need it.
+    pub needed_by: &'static [&'static str],
+}
+
+impl fmt::Display for Permission {
+    /// `create networkpolicies.networking.k8s.io`, `get pods/log`, `create services/proxy`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.verb, self.resource)?;
+        if let Some(s) = self.subresource {
+            write!(f, "/{s}")?;
+        }
+        if !self.group.is_empty() {
+            write!(f, ".{}", self.group)?;
+        }
+        Ok(())
+    }
+}
+
+const APPLY: &[&str] = &["deploy"];
+const PRUNE: &[&str] = &["deploy", "undeploy"];
+const READ: &[&str] = &["deploy", "status", "audit"];
+
+/// Every permission, in the workflow's namespace, that deploy (apply, prune), undeploy, run
+/// (proxy or pod), logs, status and audit use. `docs/kubernetes.md` and
+/// [`crate::cluster::deployer_rbac`] are generated from the same list.
+pub fn required_permissions() -> Vec<Permission> {
+    let mut out = Vec::new();
+    let managed: [(&'static str, &'static str); 6] = [
+        ("", "configmaps"),
+        ("", "secrets"),
+        ("", "services"),
+        ("networking.k8s.io", "networkpolicies"),
+        ("apps", "deployments"),
+        ("batch", "cronjobs"),
+    ];
+    for (group, resource) in managed {
+        for (verb, needed_by) in [
+            ("get", READ),
+            ("list", PRUNE),
+            ("create", APPLY),
+            ("patch", APPLY),
+            ("delete", PRUNE),
+        ] {
+            out.push(Permission {
+                group,
+                resource,
+                subresource: None,
+                verb,
+                needed_by,
+            });
+        }
+    }
+    let p = |group, resource, subresource, verb, needed_by| Permission {
+        group,
+        resource,
+        subresource,
+        verb,
+        needed_by,
+    };
+    out.extend([
+        p("batch", "jobs", None, "list", &["undeploy", "status"][..]),
+        p("batch", "jobs", None, "delete", &["undeploy"][..]),
+        p(
+            "apps",
+            "replicasets",
+            None,
+            "list",
+            &["undeploy", "status"][..],
+        ),
+        p("apps", "replicasets", None, "delete", &["undeploy"][..]),
+        p(
+            "",
+            "pods",
+            None,
+            "list",
+            &["logs", "status", "undeploy"][..],
+        ),
+        p("", "pods", None, "get", &["logs", "run"][..]),
+        p("", "pods", None, "create", &["run --via pod"][..]),
+        p(
+            "",
+            "pods",
+            None,
+            "delete",
+            &["run --via pod", "undeploy"][..],
+        ),
+        p(
+            "",
+            "pods",
+            Some("log"),
+            "get",
+            &["logs", "run --via pod"][..],
+        ),
+        p("", "services", Some("proxy"), "create", &["run"][..]),
+        p("", "events", None, "list", &["status --detail"][..]),
+    ]);
+    out
+}
+
+/// What to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// The namespace deploys go to.
+    pub namespace: String,
+    /// The runtime class deploys will ask for. By default, gVisor.
+    pub runtime_class: RuntimeClassChoice,
+    /// Secrets that must exist (e.g. `<wf>-secrets` when there are no local secrets).
+    /// By default, none.
+    pub secret_names: Vec<String>,
+    /// Create the namespace when it is missing. By default, `false`.
+    pub fix: bool,
+}
+
+impl CheckOptions {
+    /// Defaults for `namespace`.
+    pub fn new(namespace: &str) -> Self {
+        CheckOptions {
+            namespace: namespace.into(),
+            runtime_class: RuntimeClassChoice::default(),
+            secret_names: Vec::new(),
+            fix: false,
+        }
+    }
+}
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    /// Fine.
+    Pass,
+    /// Works, but worth knowing (e.g. no gVisor).
+    Warn,
+    /// Deploys will fail until fixed.
+    Fail,
+}
+
+/// One check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckResult {
+    /// What was checked, e.g. `RBAC permissions`.
+    pub name: String,
+    /// Outcome.
+    pub status: CheckStatus,
+    /// What was found.
+    pub message: String,
+    /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// For the RBAC check: each missing permission with the commands that need it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+impl CheckResult {
+    fn new(name: impl Into<String>, status: CheckStatus, message: impl Into<String>) -> Self {
+        CheckResult {
+            name: name.into(),
+            status,
+            message: message.into(),
+            remediation: None,
+            missing: Vec::new(),
+        }
+    }
+    fn fix(mut self, remediation: impl Into<String>) -> Self {
+        self.remediation = Some(remediation.into());
+        self
+    }
+}
+
+/// All checks, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    /// The API server.
+    pub server: String,
+    /// The namespace checked.
+    pub namespace: String,
+    /// The checks.
+    pub checks: Vec<CheckResult>,
+}
+
+impl CheckReport {
+    /// Whether no check failed (warnings allowed).
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.status != CheckStatus::Fail)
+    }
+}
+
+impl Cluster {
+    /// Runs every check. Never fails on a check's account: an unreachable API server is a
+    /// failed first check (and the rest are skipped).
+    pub async fn check(&self, opts: &CheckOptions) -> Result<CheckReport> {
+        let ns = opts.namespace.as_str();
+        let mut checks = Vec::new();
+        let report = |checks| CheckReport {
+            server: self.server.clone(),
+            namespace: ns.into(),
+            checks,
+        };
+
+        // 1. API reachable.
+        match self.client.apiserver_version().await {
+            Ok(v) => checks.push(CheckResult::new(
+                "Kubernetes API reachable",
+                CheckStatus::Pass,
+                format!("{} at {}", v.git_version, self.server),
+            )),
+            Err(e) => {
+                let err = self.err("get", "version", None, e);
+                checks.push(
+                    CheckResult::new("Kubernetes API reachable", CheckStatus::Fail, err.to_string())
+                        .fix("check the kubeconfig/context (--kubeconfig, --context, KUBECONFIG) and that the cluster is up"),
+                );
+                return Ok(report(checks));
+            }
+        }
+
+        // 2. Runtime class.
+        checks.push(self.check_runtime_class(&opts.runtime_class).await);
+
+        // 3. Namespace.
+        checks.push(self.check_namespace(ns, opts.fix).await?);
+
+        // 4. RBAC.
+        checks.push(self.check_rbac(ns).await?);
+
+        // 5. Secrets.
+        let secrets: Api<Secret> = Api::namespaced(self.client.clone(), ns);
+        if opts.secret_names.is_empty() {
+            checks.push(CheckResult::new(
+                "Secret references",
+                CheckStatus::Pass,
+                "skipped: no secrets expected in the cluster",
+            ));
+        }
+        for name in &opts.secret_names {
+            let label = format!("Secret {name:?}");
+            checks.push(match secrets.get_metadata_opt(name).await {
+                Ok(Some(_)) => CheckResult::new(label, CheckStatus::Pass, "exists"),
+                Ok(None) => CheckResult::new(label, CheckStatus::Fail, "missing").fix(format!(
+                    "create it (e.g. deploy from a directory with .secrets.yaml, or \
+                     `kubectl create secret generic {name} -n {ns} --from-file=<service>=<file>`)"
+                )),
+                Err(e) => CheckResult::new(
+                    label,
+                    CheckStatus::Warn,
+                    format!("cannot verify: {}", self.err("get", "secrets", Some(ns), e)),
+                ),
+            });
+        }
+        Ok(report(checks))
+    }
+
+    async fn check_runtime_class(&self, choice: &RuntimeClassChoice) -> CheckResult {
+        let Some(class) = choice.class_name() else {
+            return CheckResult::new(
+                "Runtime class",
+                CheckStatus::Warn,
+                "disabled: workflows run on the node's default runtime, without gVisor",
+            )
+            .fix("drop `--runtime-class none` / `runtime_class: none` to sandbox workflows with gVisor");
+        };
+        let label = format!("RuntimeClass {class:?}");
+        let api: Api<RuntimeClass> = Api::all(self.client.clone());
+        match api.get_opt(class).await {
+            Ok(Some(rc)) => CheckResult::new(label, CheckStatus::Pass, format!("handler {}", rc.handler)),
+            Ok(None) if *choice == RuntimeClassChoice::Gvisor => CheckResult::new(
+                label,
+                CheckStatus::Warn,
+                "missing: pods asking for it will be rejected",
+            )
+            .fix(
+                "install gVisor (runsc) on the nodes (deploy/gvisor/README.md), then `tntc cluster \
+                 install` creates the RuntimeClass; or deploy with `--runtime-class none` (no sandbox)",
+            ),
+            Ok(None) => CheckResult::new(label, CheckStatus::Fail, "missing: pods asking for it will be rejected")
+                .fix("create the RuntimeClass, or choose another with --runtime-class"),
+            Err(e) => CheckResult::new(
+                label,
+                CheckStatus::Warn,
+                format!("cannot verify: {}", self.err("get", "runtimeclasses.node.k8s.io", None, e)),
+            ),
+        }
+    }
+
+    async fn check_namespace(&self, ns: &str, fix: bool) -> Result<CheckResult> {
+        let label = format!("Namespace {ns:?}");
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        Ok(match api.get_opt(ns).await {
+            Ok(Some(n))
+                if n.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Terminating") =>
+            {
+                CheckResult::new(label, CheckStatus::Fail, "being deleted")
+                    .fix("wait for the deletion to finish, or choose another namespace")
+            }
+            Ok(Some(_)) => CheckResult::new(label, CheckStatus::Pass, "exists"),
+            Ok(None) if fix => {
+                self.ensure_namespace(ns).await?;
+                CheckResult::new(label, CheckStatus::Pass, "created (--fix)")
+            }
+            Ok(None) => CheckResult::new(label, CheckStatus::Fail, "does not exist")
+                .fix(format!("`tntc cluster check --fix -n {ns}` creates it")),
+            Err(e) if status_code(&e) == Some(403) => CheckResult::new(
+                label,
+                CheckStatus::Warn,
+                "cannot verify: the current user may not get namespaces (cluster-scoped); deploys \
+                 will tell",
+            ),
+            Err(e) => return Err(self.err("get", "namespaces", None, e)),
+        })
+    }
+
+    /// Creates (or labels) a namespace, idempotently.
+    pub(crate) async fn ensure_namespace(&self, ns: &str) -> Result<()> {
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        let obj = serde_json::json!({
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {LABEL_MANAGED_BY: MANAGED_BY}},
+        });
+        api.patch(ns, &PatchParams::apply(FIELD_MANAGER), &Patch::Apply(&obj))
+            .await
+            .map_err(|e| self.err("create", "namespaces", None, e))?;
+        Ok(())
+    }
+
+    /// Asks the API server, one SelfSubjectAccessReview per [`required_permissions`] entry,
+    /// which of them the current user lacks in `namespace`.
+    pub async fn missing_permissions(&self, namespace: &str) -> Result<Vec<Permission>> {
+        let api: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
+        let perms = required_permissions();
+        let answers: Vec<Result<(Permission, bool)>> = stream::iter(perms)
+            .map(|p| {
+                let api = api.clone();
+                async move {
+                    let review = SelfSubjectAccessReview {
+                        spec: SelfSubjectAccessReviewSpec {
+                            resource_attributes: Some(ResourceAttributes {
+                                namespace: Some(namespace.into()),
+                                group: Some(p.group.into()),
+                                resource: Some(p.resource.into()),
+                                subresource: p.subresource.map(str::to_string),
+                                verb: Some(p.verb.into()),
+                                ..ResourceAttributes::default()
+                            }),
+                            non_resource_attributes: None,
+                        },
+                        ..SelfSubjectAccessReview::default()
+                    };
+                    let r = api
+                        .create(&PostParams::default(), &review)
+                        .await
+                        .map_err(|e| {
+                            self.err(
+                                "create",
+                                "selfsubjectaccessreviews.authorization.k8s.io",
+                                None,
+                                e,
+                            )
+                        })?;
+                    Ok((p, r.status.is_some_and(|s| s.allowed)))
+                }
+            })
+            .buffered(8)
+            .collect()
+            .await;
+        let mut missing = Vec::new();
+        for a in answers {
+            let (p, allowed) = a?;
+            if !allowed {
+                missing.push(p);
+            }
+        }
+        Ok(missing)
+    }
+
+    async fn check_rbac(&self, ns: &str) -> Result<CheckResult> {
+        let missing = match self.missing_permissions(ns).await {
+            Ok(m) => m,
+            Err(e @ Error::Forbidden { .. }) => {
+                return Ok(CheckResult::new(
+                    "RBAC permissions",
+                    CheckStatus::Warn,
+                    format!("cannot verify: {e}"),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        let total = required_permissions().len();
+        if missing.is_empty() {
+            return Ok(CheckResult::new(
+                "RBAC permissions",
+                CheckStatus::Pass,
+                format!("all {total} permissions granted in namespace {ns}"),
+            ));
+        }
+        let mut r = CheckResult::new(
+            "RBAC permissions",
+            CheckStatus::Fail,
+            format!(
+                "{} of {total} permissions missing in namespace {ns}",
+                missing.len()
+            ),
+        )
+        .fix(format!(
+            "ask a cluster administrator to bind the `tentacular-deployer` Role in {ns} to you \
+             (deploy/rbac/deployer-role.yaml; `tntc cluster install --deployer-sa <name> -n {ns}` \
+             does it for a service account)"
+        ));
+        r.missing = missing
+            .iter()
+            .map(|p| format!("{p} (needed by {})", p.needed_by.join(", ")))
+            .collect();
+        Ok(r)
+    }
+}

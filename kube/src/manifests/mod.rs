@@ -1,0 +1,636 @@
+//! The Kubernetes objects one workflow becomes: typed `k8s-openapi` values, no I/O.
+//!
+//! [`build`] turns a [`DeployInput`] (what the CLI gathered from the workflow directory, the
+//! contract and the config) into [`Manifests`]:
+//!
+//! | object | name | what it is for |
+//! | --- | --- | --- |
+//! | ConfigMap | `<wf>-code` | `workflow.yaml` and every node/helper file, mounted at `/app/workflow` |
+//! | Secret | `<wf>-secrets` | local secrets (one key per service), mounted read-only at `/app/secrets` |
+//! | Service | `<wf>` | ClusterIP, port 8080 |
+//! | NetworkPolicy | `<wf>-netpol` | egress = DNS + what the contract declares; ingress = trigger pods (+ webhook sources) |
+//! | Deployment | `<wf>` | the engine, hardened (see [`workload`]) |
+//! | CronJob | `<wf>-cron`, `<wf>-cron-<trigger>` | one per cron trigger; runs `tentacular-engine trigger` |
+//!
+//! Every object carries [`labels`] `app.kubernetes.io/{name,version,managed-by=tentacular}`, which
+//! is what `undeploy`, prune and `list` select on.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use tentacular_kube::manifests::{self, DeployInput};
+//!
+//! let mut input = DeployInput::new("hello", "1.0", "demo", "tentacular-engine:0.1.0");
+//! input.files = BTreeMap::from([
+//!     ("workflow.yaml".to_string(), "name: hello\n".to_string()),
+//!     ("nodes/hello.ts".to_string(), "export default async () => ({})\n".to_string()),
+//! ]);
+//! let m = manifests::build(&input).unwrap();
+//! let pod = m.deployment.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+//! assert_eq!(pod.runtime_class_name.as_deref(), Some("gvisor"));
+//! assert!(m.to_yaml().unwrap().contains("kind: NetworkPolicy"));
+//! ```
+
+mod code;
+mod netpol;
+pub mod workload;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServicePort, ServiceSpec};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+pub use code::{CODE_SIZE_LIMIT, flatten_key};
+
+/// The port the engine listens on in its pod.
+pub const ENGINE_PORT: u16 = 8080;
+/// Label: the workflow name.
+pub const LABEL_NAME: &str = "app.kubernetes.io/name";
+/// Label: the workflow version.
+pub const LABEL_VERSION: &str = "app.kubernetes.io/version";
+/// Label: who manages the object (always [`MANAGED_BY`]).
+pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+/// Value of [`LABEL_MANAGED_BY`].
+pub const MANAGED_BY: &str = "tentacular";
+/// Label: the role of a pod, [`ROLE_ENGINE`] or [`ROLE_TRIGGER`].
+pub const LABEL_ROLE: &str = "tentacular.dev/role";
+/// Role of the engine pods (what the Service and the NetworkPolicy select).
+pub const ROLE_ENGINE: &str = "engine";
+/// Role of cron and run pods: the only pods the NetworkPolicy lets in (besides webhook sources).
+pub const ROLE_TRIGGER: &str = "trigger";
+/// Pod template annotation holding the SHA-256 of the code ConfigMap's data: a code change
+/// changes the template, so the Deployment rolls out by itself.
+pub const ANNOTATION_CODE_HASH: &str = "tentacular.dev/code-sha256";
+/// NetworkPolicy annotation listing the external host names the egress rules stand for.
+pub const ANNOTATION_INTENDED_HOSTS: &str = "tentacular.dev/intended-hosts";
+/// The image used when nothing else names one (reference §2.4 step 5).
+pub const DEFAULT_IMAGE: &str = "tentacular-engine:latest";
+/// The runtime class used unless explicitly disabled.
+pub const DEFAULT_RUNTIME_CLASS: &str = "gvisor";
+
+/// Everything the manifests are built from. The CLI fills it from the workflow directory,
+/// the contract derivations and the resolved config.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct DeployInput {
+    /// Workflow name (`workflow.yaml` `name`); a DNS-1035 label of at most 47 characters.
+    pub name: String,
+    /// Workflow version (`workflow.yaml` `version`), a label value.
+    pub version: String,
+    /// Target namespace.
+    pub namespace: String,
+    /// Engine image reference.
+    pub image: String,
+    /// `workflow.yaml` and every file the workflow needs (nodes, helpers), keyed by
+    /// workflow-relative path with `/` separators. Must contain `workflow.yaml`.
+    pub files: BTreeMap<String, String>,
+    /// One CronJob each.
+    pub cron_triggers: Vec<CronTrigger>,
+    /// Whether a webhook trigger exists (widens ingress, see [`DeployInput::webhook_namespaces`]).
+    pub has_webhook: bool,
+    /// Namespaces (besides the workflow's own) that may deliver webhooks, e.g. `istio-system`
+    /// for an ingress gateway. Only used when `has_webhook`. By default, empty.
+    pub webhook_namespaces: Vec<String>,
+    /// Outbound rules for named hosts, from the contract.
+    pub egress: Vec<EgressRule>,
+    /// Outbound rules for address ranges (dynamic targets, `networkPolicy.additionalEgress`).
+    pub cidr_egress: Vec<CidrEgress>,
+    /// Extra sources allowed to reach port 8080, as CIDRs — e.g. the API server's addresses so
+    /// that `tntc run` through the service proxy passes the NetworkPolicy. By default, empty.
+    pub proxy_ingress_cidrs: Vec<String>,
+    /// Local secrets, service → value. A string is stored as is; anything else (a map of keys)
+    /// as JSON, which is what the engine reads back from `/app/secrets/<service>`.
+    /// `None`: no Secret is generated, and an existing `<wf>-secrets` is left alone (not pruned).
+    pub secrets: Option<BTreeMap<String, serde_json::Value>>,
+    /// Secrets the contract references, as `service.key`; checked by `audit` and `cluster check`.
+    pub required_secrets: Vec<String>,
+    /// The pod's runtime class. By default, gVisor.
+    pub runtime_class: RuntimeClassChoice,
+    /// Run the engine under this service account and mount its token. By default, none: the
+    /// token is not mounted.
+    pub service_account: Option<String>,
+    /// CPU/memory for the engine container.
+    pub resources: Resources,
+    /// Size limit of the `/tmp` emptyDir. By default, `512Mi`.
+    pub tmp_size_limit: String,
+    /// `imagePullPolicy` of every container. By default, unset (Kubernetes picks `Always` for
+    /// `:latest`, `IfNotPresent` otherwise).
+    pub image_pull_policy: Option<String>,
+}
+
+impl DeployInput {
+    /// An input with defaults for everything but the identity and the image.
+    pub fn new(name: &str, version: &str, namespace: &str, image: &str) -> Self {
+        DeployInput {
+            name: name.to_string(),
+            version: version.to_string(),
+            namespace: namespace.to_string(),
+            image: image.to_string(),
+            files: BTreeMap::new(),
+            cron_triggers: Vec::new(),
+            has_webhook: false,
+            webhook_namespaces: Vec::new(),
+            egress: Vec::new(),
+            cidr_egress: Vec::new(),
+            proxy_ingress_cidrs: Vec::new(),
+            secrets: None,
+            required_secrets: Vec::new(),
+            runtime_class: RuntimeClassChoice::default(),
+            service_account: None,
+            resources: Resources::default(),
+            tmp_size_limit: "512Mi".to_string(),
+            image_pull_policy: None,
+        }
+    }
+}
+
+/// One cron trigger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CronTrigger {
+    /// The trigger's name, if it has one; it is sent as `{"trigger":"<name>"}` and names the
+    /// CronJob `<wf>-cron-<name>`.
+    pub name: Option<String>,
+    /// Standard 5-field cron schedule.
+    pub schedule: String,
+}
+
+/// Transport of a port rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub enum Protocol {
+    /// TCP (the default).
+    #[default]
+    #[serde(rename = "TCP")]
+    Tcp,
+    /// UDP.
+    #[serde(rename = "UDP")]
+    Udp,
+    /// SCTP.
+    #[serde(rename = "SCTP")]
+    Sctp,
+}
+
+impl Protocol {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Sctp => "SCTP",
+        }
+    }
+}
+
+/// Outbound access to a named host.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EgressRule {
+    /// Host name. `<svc>.<ns>.svc.cluster.local` names are in-cluster and become a namespace
+    /// selector; anything else is external and becomes "public addresses on this port".
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Transport.
+    pub protocol: Protocol,
+}
+
+/// Outbound access to an address range.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CidrEgress {
+    /// The range, e.g. `10.20.0.0/16`.
+    pub cidr: String,
+    /// Ports; empty means every port.
+    pub ports: Vec<PortRule>,
+}
+
+/// A port and its transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PortRule {
+    /// Port number.
+    pub port: u16,
+    /// Transport.
+    pub protocol: Protocol,
+}
+
+/// Which runtime class the pods ask for.
+///
+/// There is deliberately no way to get [`RuntimeClassChoice::Disabled`] from an *empty* value:
+/// an empty `runtime_class` in a config file means "not set" (the original silently turned
+/// gVisor off in that case). Only an explicit `none` does; see [`RuntimeClassChoice::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "name")]
+pub enum RuntimeClassChoice {
+    /// `gvisor` (the default).
+    #[default]
+    Gvisor,
+    /// Another RuntimeClass by name (e.g. `kata`).
+    Named(String),
+    /// No runtime class: the node's default runtime, without gVisor's isolation.
+    Disabled,
+}
+
+impl RuntimeClassChoice {
+    /// Reads an explicit setting: `none`/`disabled`/`off` disable, `gvisor` is the default,
+    /// anything else names a class. An empty or blank value is `None` ("not set").
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim() {
+            "" => None,
+            "none" | "disabled" | "off" => Some(RuntimeClassChoice::Disabled),
+            DEFAULT_RUNTIME_CLASS => Some(RuntimeClassChoice::Gvisor),
+            other => Some(RuntimeClassChoice::Named(other.to_string())),
+        }
+    }
+
+    /// The `runtimeClassName` to write, if any.
+    pub fn class_name(&self) -> Option<&str> {
+        match self {
+            RuntimeClassChoice::Gvisor => Some(DEFAULT_RUNTIME_CLASS),
+            RuntimeClassChoice::Named(n) => Some(n),
+            RuntimeClassChoice::Disabled => None,
+        }
+    }
+}
+
+/// CPU and memory of the engine container (Kubernetes quantities).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resources {
+    /// By default, `100m`.
+    pub cpu_request: String,
+    /// By default, `64Mi`.
+    pub memory_request: String,
+    /// By default, `500m`.
+    pub cpu_limit: String,
+    /// By default, `256Mi`.
+    pub memory_limit: String,
+}
+
+impl Default for Resources {
+    fn default() -> Self {
+        Resources {
+            cpu_request: "100m".into(),
+            memory_request: "64Mi".into(),
+            cpu_limit: "500m".into(),
+            memory_limit: "256Mi".into(),
+        }
+    }
+}
+
+/// The generated objects of one workflow, in apply order.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Manifests {
+    /// Workflow name.
+    pub name: String,
+    /// Namespace every object lives in.
+    pub namespace: String,
+    /// `<wf>-code`.
+    pub code: ConfigMap,
+    /// `<wf>-secrets`, when the input has local secrets.
+    pub secret: Option<Secret>,
+    /// `<wf>`.
+    pub service: Service,
+    /// `<wf>-netpol`.
+    pub network_policy: NetworkPolicy,
+    /// `<wf>`.
+    pub deployment: Deployment,
+    /// One per cron trigger.
+    pub cron_jobs: Vec<CronJob>,
+    /// Things a human should know (e.g. gVisor disabled).
+    pub warnings: Vec<String>,
+}
+
+/// A borrowed generated object, for code that handles every kind alike.
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum ObjectRef<'a> {
+    ConfigMap(&'a ConfigMap),
+    Secret(&'a Secret),
+    Service(&'a Service),
+    NetworkPolicy(&'a NetworkPolicy),
+    Deployment(&'a Deployment),
+    CronJob(&'a CronJob),
+}
+
+impl ObjectRef<'_> {
+    /// The object's kind, e.g. `Deployment`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ObjectRef::ConfigMap(_) => "ConfigMap",
+            ObjectRef::Secret(_) => "Secret",
+            ObjectRef::Service(_) => "Service",
+            ObjectRef::NetworkPolicy(_) => "NetworkPolicy",
+            ObjectRef::Deployment(_) => "Deployment",
+            ObjectRef::CronJob(_) => "CronJob",
+        }
+    }
+
+    /// The object's name.
+    pub fn name(&self) -> &str {
+        let meta = match self {
+            ObjectRef::ConfigMap(o) => &o.metadata,
+            ObjectRef::Secret(o) => &o.metadata,
+            ObjectRef::Service(o) => &o.metadata,
+            ObjectRef::NetworkPolicy(o) => &o.metadata,
+            ObjectRef::Deployment(o) => &o.metadata,
+            ObjectRef::CronJob(o) => &o.metadata,
+        };
+        meta.name.as_deref().unwrap_or_default()
+    }
+
+    fn to_json(self) -> Result<serde_json::Value> {
+        let v = match self {
+            ObjectRef::ConfigMap(o) => serde_json::to_value(o),
+            ObjectRef::Secret(o) => serde_json::to_value(o),
+            ObjectRef::Service(o) => serde_json::to_value(o),
+            ObjectRef::NetworkPolicy(o) => serde_json::to_value(o),
+            ObjectRef::Deployment(o) => serde_json::to_value(o),
+            ObjectRef::CronJob(o) => serde_json::to_value(o),
+        };
+        v.map_err(|e| Error::Serialize {
+            what: format!("{}/{}", self.kind(), self.name()),
+            message: e.to_string(),
+        })
+    }
+}
+
+impl Manifests {
+    /// Every object, in apply order: code, secret, service, network policy (before any pod
+    /// exists), deployment, cron jobs.
+    pub fn objects(&self) -> Vec<ObjectRef<'_>> {
+        let mut out = vec![ObjectRef::ConfigMap(&self.code)];
+        if let Some(s) = &self.secret {
+            out.push(ObjectRef::Secret(s));
+        }
+        out.push(ObjectRef::Service(&self.service));
+        out.push(ObjectRef::NetworkPolicy(&self.network_policy));
+        out.push(ObjectRef::Deployment(&self.deployment));
+        out.extend(self.cron_jobs.iter().map(ObjectRef::CronJob));
+        out
+    }
+
+    /// The objects as a multi-document YAML stream (`---` between objects), what
+    /// `tntc deploy --dry-run -o yaml` prints and `kubectl apply -f -` accepts.
+    pub fn to_yaml(&self) -> Result<String> {
+        let mut out = String::new();
+        for o in self.objects() {
+            out.push_str("---\n");
+            out.push_str(&to_yaml(&o.to_json()?)?);
+        }
+        Ok(out)
+    }
+
+    /// The objects as one `v1` `List` (what `kubectl apply -f` accepts as JSON).
+    pub fn to_json(&self) -> Result<serde_json::Value> {
+        let items = self
+            .objects()
+            .into_iter()
+            .map(ObjectRef::to_json)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}))
+    }
+
+    /// Replaces every Secret value with `<redacted>`, for output a human or a log may see.
+    pub fn redact_secrets(&mut self) {
+        if let Some(data) = self.secret.as_mut().and_then(|s| s.data.as_mut()) {
+            for v in data.values_mut() {
+                *v = ByteString(b"<redacted>".to_vec());
+            }
+        }
+    }
+}
+
+/// YAML for any serializable value (block style, as `kubectl` prints it).
+pub fn to_yaml<T: Serialize>(value: &T) -> Result<String> {
+    serde_saphyr::to_string(value).map_err(|e| Error::Serialize {
+        what: "YAML".into(),
+        message: e.to_string(),
+    })
+}
+
+/// The labels every generated object carries.
+pub fn labels(name: &str, version: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (LABEL_NAME.to_string(), name.to_string()),
+        (LABEL_VERSION.to_string(), version.to_string()),
+        (LABEL_MANAGED_BY.to_string(), MANAGED_BY.to_string()),
+    ])
+}
+
+/// The label selector (`key=value,…`) matching every object of a workflow, whatever its version.
+pub fn selector(name: &str) -> String {
+    format!("{LABEL_NAME}={name},{LABEL_MANAGED_BY}={MANAGED_BY}")
+}
+
+/// The label selector matching every object managed by tentacular.
+pub fn managed_selector() -> String {
+    format!("{LABEL_MANAGED_BY}={MANAGED_BY}")
+}
+
+/// The labels of the engine pods (and what the Deployment, Service and NetworkPolicy select).
+pub fn engine_selector(name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (LABEL_NAME.to_string(), name.to_string()),
+        (LABEL_ROLE.to_string(), ROLE_ENGINE.to_string()),
+    ])
+}
+
+/// Name of the code ConfigMap.
+pub fn code_name(wf: &str) -> String {
+    format!("{wf}-code")
+}
+/// Name of the Secret.
+pub fn secret_name(wf: &str) -> String {
+    format!("{wf}-secrets")
+}
+/// Name of the NetworkPolicy.
+pub fn netpol_name(wf: &str) -> String {
+    format!("{wf}-netpol")
+}
+
+/// The in-cluster URL of a workflow's `/run`.
+pub fn run_url(wf: &str, namespace: &str) -> String {
+    format!("http://{wf}.{namespace}.svc.cluster.local:{ENGINE_PORT}/run")
+}
+
+pub(crate) fn meta(input: &DeployInput, name: String) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name),
+        namespace: Some(input.namespace.clone()),
+        labels: Some(labels(&input.name, &input.version)),
+        ..ObjectMeta::default()
+    }
+}
+
+/// Builds every object for `input`, after checking that Kubernetes will accept the names.
+pub fn build(input: &DeployInput) -> Result<Manifests> {
+    validate(input)?;
+    let mut warnings = Vec::new();
+    if input.runtime_class == RuntimeClassChoice::Disabled {
+        warnings.push(format!(
+            "gVisor is disabled for {}: its nodes run on the node's default container runtime, \
+             sharing the host kernel (remove `--runtime-class none` to restore the sandbox)",
+            input.name
+        ));
+    }
+    let (code, code_hash) = code::config_map(input)?;
+    let secret = input
+        .secrets
+        .as_ref()
+        .map(|s| secret(input, s))
+        .transpose()?;
+    Ok(Manifests {
+        name: input.name.clone(),
+        namespace: input.namespace.clone(),
+        code,
+        secret,
+        service: service(input),
+        network_policy: netpol::network_policy(input)?,
+        deployment: workload::deployment(input, &code_hash),
+        cron_jobs: workload::cron_jobs(input)?,
+        warnings,
+    })
+}
+
+fn service(input: &DeployInput) -> Service {
+    Service {
+        metadata: meta(input, input.name.clone()),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(engine_selector(&input.name)),
+            ports: Some(vec![ServicePort {
+                name: Some("http".into()),
+                port: ENGINE_PORT.into(),
+                target_port: Some(IntOrString::String("http".into())),
+                protocol: Some("TCP".into()),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
+
+/// Secret values: strings as is, anything else as JSON. Kept in `data` (not `stringData`):
+/// with server-side apply, `stringData` keys are never owned, so a removed key would stay and
+/// every apply would count as a change.
+fn secret(input: &DeployInput, values: &BTreeMap<String, serde_json::Value>) -> Result<Secret> {
+    let mut data = BTreeMap::new();
+    for (service, value) in values {
+        if !code::is_valid_key(service) {
+            return Err(Error::InvalidInput {
+                field: format!("secret {service:?}"),
+                message: "a secret service name may only contain letters, digits, '.', '-' and '_'"
+                    .into(),
+            });
+        }
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => serde_json::to_string(other).map_err(|e| Error::Serialize {
+                what: format!("secret {service}"),
+                message: e.to_string(),
+            })?,
+        };
+        data.insert(service.clone(), ByteString(text.into_bytes()));
+    }
+    Ok(Secret {
+        metadata: meta(input, secret_name(&input.name)),
+        type_: Some("Opaque".into()),
+        data: Some(data),
+        ..Secret::default()
+    })
+}
+
+/// Longest workflow name: CronJob names are at most 52 characters and `-cron` is appended.
+pub const MAX_NAME_LEN: usize = 47;
+
+fn validate(input: &DeployInput) -> Result<()> {
+    let invalid = |field: &str, message: String| Error::InvalidInput {
+        field: field.to_string(),
+        message,
+    };
+    if !is_dns1035_label(&input.name) || input.name.len() > MAX_NAME_LEN {
+        return Err(invalid(
+            "workflow name",
+            format!(
+                "{:?} must be lowercase letters, digits and '-', start with a letter, end with a \
+                 letter or digit, and be at most {MAX_NAME_LEN} characters",
+                input.name
+            ),
+        ));
+    }
+    if !is_dns1123_label(&input.namespace) {
+        return Err(invalid(
+            "namespace",
+            format!(
+                "{:?} is not a valid namespace name (RFC 1123 label)",
+                input.namespace
+            ),
+        ));
+    }
+    if !is_label_value(&input.version) {
+        return Err(invalid(
+            "version",
+            format!(
+                "{:?} cannot be a label value (at most 63 letters, digits, '.', '-', '_', \
+                 starting and ending with a letter or digit)",
+                input.version
+            ),
+        ));
+    }
+    if input.image.trim().is_empty() || input.image.chars().any(char::is_whitespace) {
+        return Err(invalid(
+            "image",
+            format!("{:?} is not an image reference", input.image),
+        ));
+    }
+    if let Some(sa) = &input.service_account
+        && !is_dns1123_subdomain(sa)
+    {
+        return Err(invalid(
+            "service account",
+            format!("{sa:?} is not a valid name"),
+        ));
+    }
+    for ns in &input.webhook_namespaces {
+        if !is_dns1123_label(ns) {
+            return Err(invalid(
+                "webhook namespace",
+                format!("{ns:?} is not a namespace name"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `[a-z]([-a-z0-9]*[a-z0-9])?`, at most 63 characters (Service names).
+pub fn is_dns1035_label(s: &str) -> bool {
+    is_dns1123_label(s) && s.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters (namespaces).
+pub fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+fn is_label_value(s: &str) -> bool {
+    s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && (s.is_empty()
+            || (s.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && s.ends_with(|c: char| c.is_ascii_alphanumeric())))
+}

@@ -1,0 +1,341 @@
+//! Golden tests for the generated manifests: `kube/tests/golden/<case>.yaml` is exactly what
+//! `Manifests::to_yaml` prints for a representative input. Regenerate with
+//! `BLESS=1 cargo test -p tentacular-kube --test manifests`, then review the diff.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::json;
+use tentacular_kube::manifests::{
+    self, CidrEgress, CronTrigger, DeployInput, EgressRule, PortRule, Protocol, RuntimeClassChoice,
+};
+
+/// The word-counter example with one helper, two cron triggers (one named), a public API
+/// dependency and local secrets.
+pub fn word_counter() -> DeployInput {
+    let mut i = DeployInput::new(
+        "word-counter",
+        "1.2",
+        "tntc-demo",
+        "registry.example/tentacular-engine:0.1.0",
+    );
+    i.files = BTreeMap::from([
+        ("workflow.yaml".into(), "name: word-counter\nversion: \"1.2\"\n".into()),
+        ("nodes/count.ts".into(), "import { split } from \"./lib/text.ts\";\nexport default async (_ctx, input) => ({ words: split(input.text).length });\n".into()),
+        ("nodes/lib/text.ts".into(), "export const split = (s: string) => s.split(/\\s+/);\n".into()),
+        ("nodes/report.ts".into(), "export default async (_ctx, input) => input;\n".into()),
+    ]);
+    i.cron_triggers = vec![
+        CronTrigger {
+            name: None,
+            schedule: "*/5 * * * *".into(),
+        },
+        CronTrigger {
+            name: Some("nightly_report".into()),
+            schedule: "0 3 * * *".into(),
+        },
+    ];
+    i.egress = vec![EgressRule {
+        host: "api.example.com".into(),
+        port: 443,
+        protocol: Protocol::Tcp,
+    }];
+    i.secrets = Some(BTreeMap::from([
+        ("example".into(), json!({"token": "s3cr3t"})),
+        ("webhook".into(), json!("https://hooks.example.com/x")),
+    ]));
+    i.required_secrets = vec!["example.token".into()];
+    i
+}
+
+/// Everything else: a webhook, in-cluster and CIDR egress, a service account, another runtime
+/// class, custom resources and pull policy, no local secrets.
+fn everything() -> DeployInput {
+    let mut i = DeployInput::new("pr-review", "2.0", "team-a", "tentacular-engine:latest");
+    i.files = BTreeMap::from([
+        ("workflow.yaml".into(), "name: pr-review\n".into()),
+        (
+            "nodes/review.ts".into(),
+            "export default async () => ({})\n".into(),
+        ),
+    ]);
+    i.cron_triggers = vec![CronTrigger {
+        name: Some("weekly".into()),
+        schedule: "0 9 * * 1".into(),
+    }];
+    i.has_webhook = true;
+    i.webhook_namespaces = vec!["istio-system".into()];
+    i.egress = vec![
+        EgressRule {
+            host: "api.github.com".into(),
+            port: 443,
+            protocol: Protocol::Tcp,
+        },
+        EgressRule {
+            host: "postgres.data.svc.cluster.local".into(),
+            port: 5432,
+            protocol: Protocol::Tcp,
+        },
+        EgressRule {
+            host: "nats.msg.svc.cluster.local".into(),
+            port: 4222,
+            protocol: Protocol::Tcp,
+        },
+        EgressRule {
+            host: "hooks.slack.com".into(),
+            port: 443,
+            protocol: Protocol::Tcp,
+        },
+    ];
+    i.cidr_egress = vec![
+        CidrEgress {
+            cidr: "10.20.0.0/16".into(),
+            ports: vec![PortRule {
+                port: 8443,
+                protocol: Protocol::Tcp,
+            }],
+        },
+        CidrEgress {
+            cidr: "192.0.2.0/24".into(),
+            ports: vec![],
+        },
+    ];
+    i.proxy_ingress_cidrs = vec!["172.18.0.2/32".into()];
+    i.required_secrets = vec!["github.token".into(), "slack.webhook_url".into()];
+    i.runtime_class = RuntimeClassChoice::Named("kata".into());
+    i.service_account = Some("pr-review-reader".into());
+    i.resources.memory_limit = "512Mi".into();
+    i.tmp_size_limit = "1Gi".into();
+    i.image_pull_policy = Some("IfNotPresent".into());
+    i
+}
+
+fn check(case: &str, input: &DeployInput) {
+    let yaml = manifests::build(input).unwrap().to_yaml().unwrap();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{case}.yaml"));
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&path, &yaml).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with BLESS=1 to create it)", path.display()));
+    if want != yaml {
+        let line = want
+            .lines()
+            .zip(yaml.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "{case}: generated manifests differ from {} from line {} on:\n  golden: {:?}\n  actual: {:?}\n\
+             (if the change is intended: BLESS=1 cargo test -p tentacular-kube --test manifests)",
+            path.display(),
+            line + 1,
+            want.lines().nth(line),
+            yaml.lines().nth(line),
+        );
+    }
+}
+
+#[test]
+fn golden_word_counter() {
+    check("word-counter", &word_counter());
+}
+
+#[test]
+fn golden_everything() {
+    check("everything", &everything());
+}
+
+#[test]
+fn every_object_has_the_labels() {
+    for input in [word_counter(), everything()] {
+        let v = manifests::build(&input).unwrap().to_json().unwrap();
+        for item in v["items"].as_array().unwrap() {
+            let labels = &item["metadata"]["labels"];
+            assert_eq!(
+                labels["app.kubernetes.io/name"],
+                input.name.as_str(),
+                "{item}"
+            );
+            assert_eq!(
+                labels["app.kubernetes.io/version"],
+                input.version.as_str(),
+                "{item}"
+            );
+            assert_eq!(
+                labels["app.kubernetes.io/managed-by"], "tentacular",
+                "{item}"
+            );
+        }
+    }
+}
+
+#[test]
+fn gvisor_unless_explicitly_disabled() {
+    let mut i = word_counter();
+    let m = manifests::build(&i).unwrap();
+    assert!(m.warnings.is_empty());
+    let rc = |m: &manifests::Manifests| {
+        m.deployment
+            .spec
+            .as_ref()
+            .unwrap()
+            .template
+            .spec
+            .as_ref()
+            .unwrap()
+            .runtime_class_name
+            .clone()
+    };
+    assert_eq!(rc(&m).as_deref(), Some("gvisor"));
+    assert_eq!(
+        RuntimeClassChoice::parse(""),
+        None,
+        "empty is 'not set', not 'disabled'"
+    );
+    i.runtime_class = RuntimeClassChoice::parse("none").unwrap();
+    let m = manifests::build(&i).unwrap();
+    assert_eq!(rc(&m), None);
+    assert!(
+        m.warnings[0].contains("gVisor is disabled"),
+        "{:?}",
+        m.warnings
+    );
+    for cj in &m.cron_jobs {
+        let spec = cj
+            .spec
+            .as_ref()
+            .unwrap()
+            .job_template
+            .spec
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            spec.template.spec.as_ref().unwrap().runtime_class_name,
+            None
+        );
+    }
+}
+
+#[test]
+fn cron_jobs_run_the_engine_image() {
+    let m = manifests::build(&word_counter()).unwrap();
+    let names: Vec<_> = m
+        .cron_jobs
+        .iter()
+        .map(|c| c.metadata.name.clone().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["word-counter-cron", "word-counter-cron-nightly-report"]
+    );
+    let pod = m.cron_jobs[1]
+        .spec
+        .as_ref()
+        .unwrap()
+        .job_template
+        .spec
+        .as_ref()
+        .unwrap()
+        .template
+        .clone();
+    assert_eq!(
+        pod.metadata.unwrap().labels.unwrap()["tentacular.dev/role"],
+        "trigger"
+    );
+    let c = &pod.spec.unwrap().containers[0];
+    assert_eq!(
+        c.image.as_deref(),
+        Some("registry.example/tentacular-engine:0.1.0")
+    );
+    assert_eq!(c.command.as_deref().unwrap(), ["tentacular-engine"]);
+    assert_eq!(
+        c.args.as_deref().unwrap(),
+        [
+            "trigger",
+            "http://word-counter.tntc-demo.svc.cluster.local:8080/run",
+            "--body",
+            r#"{"trigger":"nightly_report"}"#
+        ]
+    );
+}
+
+#[test]
+fn helpers_are_mounted_at_their_path() {
+    let m = manifests::build(&word_counter()).unwrap();
+    let pod = m.deployment.spec.unwrap().template.spec.unwrap();
+    let code = pod
+        .volumes
+        .unwrap()
+        .into_iter()
+        .find(|v| v.name == "code")
+        .unwrap();
+    let items = code.config_map.unwrap().items.unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|i| i.key == "nodes__lib__text.ts" && i.path == "nodes/lib/text.ts")
+    );
+    assert_eq!(items.len(), 4);
+}
+
+#[test]
+fn code_change_changes_the_pod_template() {
+    let a = manifests::build(&word_counter()).unwrap();
+    let mut i = word_counter();
+    i.files.insert(
+        "nodes/report.ts".into(),
+        "export default async () => 1;\n".into(),
+    );
+    let b = manifests::build(&i).unwrap();
+    let hash = |m: &manifests::Manifests| {
+        m.deployment
+            .spec
+            .as_ref()
+            .unwrap()
+            .template
+            .metadata
+            .as_ref()
+            .unwrap()
+            .annotations
+            .as_ref()
+            .unwrap()[manifests::ANNOTATION_CODE_HASH]
+            .clone()
+    };
+    assert_ne!(hash(&a), hash(&b));
+}
+
+#[test]
+fn rejects_names_kubernetes_would_reject() {
+    for name in ["Word", "1wc", "wc-", "a_b", &"x".repeat(48)] {
+        let mut i = word_counter();
+        i.name = name.into();
+        let err = manifests::build(&i).unwrap_err();
+        assert!(err.to_string().contains("workflow name"), "{name}: {err}");
+    }
+    let mut i = word_counter();
+    i.version = "1.0+dirty".into();
+    assert!(
+        manifests::build(&i)
+            .unwrap_err()
+            .to_string()
+            .contains("version")
+    );
+    let mut i = word_counter();
+    i.cron_triggers[0].schedule = "every day".into();
+    assert!(
+        manifests::build(&i)
+            .unwrap_err()
+            .to_string()
+            .contains("cron schedule")
+    );
+}
+
+#[test]
+fn secrets_are_redactable() {
+    let mut m = manifests::build(&word_counter()).unwrap();
+    assert!(m.to_yaml().unwrap().contains("kind: Secret"));
+    m.redact_secrets();
+    let data = m.secret.unwrap().data.unwrap();
+    assert_eq!(data["example"].0, b"<redacted>");
+}
