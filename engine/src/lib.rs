@@ -31,12 +31,18 @@
 //! | [`dag`] | the DAG compiler: deterministic stages and each node's input |
 //! | [`secrets`] | the secrets cascade (`.secrets/`, `.secrets.yaml`, `/app/secrets`) |
 //! | [`fixtures`] | the test fixture format, fixture discovery and structural comparison |
+//! | [`grants`] | spec → the sandbox's per-node capabilities and limits |
+//! | [`executor`] | nodes loaded into the sandbox, run stage by stage ([`executor::Runner`]) |
+//! | [`result`] | `ExecutionResult`, the JSON a run returns |
 #![deny(missing_docs)]
 
 pub mod contract;
 pub mod dag;
 mod error;
+pub mod executor;
 pub mod fixtures;
+pub mod grants;
+pub mod result;
 pub mod secrets;
 pub mod spec;
 

@@ -1,0 +1,396 @@
+//! The executor: a workflow's nodes loaded into the sandbox, run stage by stage.
+//!
+//! Stages run in order; the nodes of a stage run concurrently (one tokio task each, each in
+//! its own fresh sandbox instance). A node that fails is retried `config.retries` times with
+//! a 100 ms·2ⁿ backoff; after a stage with a failure, later stages do not run.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use indexmap::IndexMap;
+use serde_json::Value;
+use tentacular_sandbox::fetch::Transport;
+use tentacular_sandbox::{
+    Capabilities, Limits, LoadError, LogLine, NodeError, NodeOutcome, NodeProgram, Sandbox,
+};
+
+use crate::dag::{self, Plan};
+use crate::grants;
+use crate::result::{ExecutionResult, NodeResources, NodeTiming, Timing, rfc3339};
+use crate::secrets::Secrets;
+use crate::spec::{LoadedWorkflow, NodeId, Runtime};
+
+/// Why a workflow could not be made ready to run. Every node's problem is listed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadFailure {
+    /// The DAG could not be compiled (validation normally catches this first).
+    #[error("{0}")]
+    Plan(#[from] crate::Error),
+    /// One or more nodes failed to load.
+    #[error("{}", nodes.iter().map(|n| format!("node \"{}\": {}", n.node, n.error)).collect::<Vec<_>>().join("\n"))]
+    Nodes {
+        /// Each node that failed, with its error.
+        nodes: Vec<NodeLoadError>,
+    },
+}
+
+/// One node's load error.
+#[derive(Debug)]
+pub struct NodeLoadError {
+    /// The node.
+    pub node: NodeId,
+    /// What went wrong (file, line and column where known).
+    pub error: LoadError,
+}
+
+/// A workflow ready to run. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Runner {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    loaded: LoadedWorkflow,
+    plan: Plan,
+    programs: IndexMap<NodeId, Slot>,
+}
+
+#[derive(Debug, Clone)]
+enum Slot {
+    Wasm(NodeProgram),
+    /// `runtime: deno`: validated, not runnable in this build.
+    Deno,
+}
+
+/// What the nodes of one run may use: per-node capabilities and limits. Build once for a
+/// server (secrets and transport fixed), or per fixture in tests.
+#[derive(Debug, Clone)]
+pub struct Bindings {
+    caps: IndexMap<NodeId, Arc<Capabilities>>,
+    limits: IndexMap<NodeId, Limits>,
+}
+
+impl Bindings {
+    /// Bindings for every node of `loaded`, with `ctx.config` from the workflow.
+    pub fn new(loaded: &LoadedWorkflow, secrets: &Secrets, transport: Arc<dyn Transport>) -> Self {
+        Self::with_config(
+            loaded,
+            grants::ctx_config(&loaded.workflow),
+            secrets,
+            transport,
+        )
+    }
+
+    /// Like [`Bindings::new`] with an explicit `ctx.config`.
+    pub fn with_config(
+        loaded: &LoadedWorkflow,
+        config: Value,
+        secrets: &Secrets,
+        transport: Arc<dyn Transport>,
+    ) -> Self {
+        let wf = &loaded.workflow;
+        let values = grants::secret_values(secrets);
+        let caps = wf
+            .nodes
+            .keys()
+            .map(|id| {
+                (
+                    id.clone(),
+                    Arc::new(grants::capabilities(
+                        wf,
+                        id,
+                        config.clone(),
+                        values.clone(),
+                        transport.clone(),
+                    )),
+                )
+            })
+            .collect();
+        let limits = wf
+            .nodes
+            .keys()
+            .map(|id| (id.clone(), grants::limits(wf, id)))
+            .collect();
+        Bindings { caps, limits }
+    }
+
+    /// The capabilities of `node`.
+    pub fn capabilities(&self, node: &NodeId) -> Option<&Arc<Capabilities>> {
+        self.caps.get(node)
+    }
+
+    /// The limits of `node`.
+    pub fn limits(&self, node: &NodeId) -> Option<&Limits> {
+        self.limits.get(node)
+    }
+}
+
+/// A run's result plus every node's captured log lines.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The JSON result.
+    pub result: ExecutionResult,
+    /// Log lines by node, in execution order.
+    pub logs: IndexMap<String, Vec<LogLine>>,
+    /// The typed error of each failed node.
+    pub node_errors: IndexMap<String, NodeError>,
+}
+
+struct NodeRun {
+    id: NodeId,
+    started: SystemTime,
+    elapsed: Duration,
+    attempts: u32,
+    outcome: NodeOutcome,
+}
+
+impl Runner {
+    /// Loads every node of `loaded` into `sandbox` (concurrently). All load errors are
+    /// collected, so one run of `tntc validate`/`test` shows every broken node.
+    pub async fn load(sandbox: &Sandbox, loaded: LoadedWorkflow) -> Result<Runner, LoadFailure> {
+        let plan = dag::compile(&loaded.workflow)?;
+        let mut tasks = Vec::new();
+        for (id, spec) in &loaded.workflow.nodes {
+            let id = id.clone();
+            if loaded.workflow.runtime_of(&id) == Runtime::Deno {
+                tasks.push(tokio::spawn(async move { (id, Ok(Slot::Deno)) }));
+                continue;
+            }
+            let sandbox = sandbox.clone();
+            let dir = loaded.dir.clone();
+            let path = spec.path.clone();
+            tasks.push(tokio::spawn(async move {
+                let r = sandbox
+                    .load(&dir, std::path::Path::new(&path))
+                    .await
+                    .map(Slot::Wasm);
+                (id, r)
+            }));
+        }
+        let mut programs = IndexMap::new();
+        let mut failures = Vec::new();
+        for task in tasks {
+            let (id, r) = task.await.expect("node load task panicked");
+            match r {
+                Ok(slot) => {
+                    programs.insert(id, slot);
+                }
+                Err(error) => failures.push(NodeLoadError { node: id, error }),
+            }
+        }
+        if !failures.is_empty() {
+            return Err(LoadFailure::Nodes { nodes: failures });
+        }
+        Ok(Runner {
+            inner: Arc::new(Inner {
+                loaded,
+                plan,
+                programs,
+            }),
+        })
+    }
+
+    /// The workflow this runner runs.
+    pub fn workflow(&self) -> &LoadedWorkflow {
+        &self.inner.loaded
+    }
+
+    /// The compiled DAG.
+    pub fn plan(&self) -> &Plan {
+        &self.inner.plan
+    }
+
+    /// Runs `node` once (no retries) with explicit capabilities and limits: the building block
+    /// of node fixture tests.
+    pub async fn run_node(
+        &self,
+        node: &NodeId,
+        input: &Value,
+        caps: &Arc<Capabilities>,
+        limits: &Limits,
+    ) -> NodeOutcome {
+        match self.inner.programs.get(node) {
+            Some(Slot::Wasm(p)) => p.invoke(input, caps, limits).await,
+            Some(Slot::Deno) => unavailable(node),
+            None => NodeOutcome {
+                result: Err(NodeError::Internal {
+                    message: format!("no node \"{node}\" in this workflow"),
+                }),
+                logs: Vec::new(),
+                stats: Default::default(),
+            },
+        }
+    }
+
+    /// Runs the whole DAG with `input` for the root nodes.
+    pub async fn run(&self, bindings: &Bindings, input: Value) -> RunReport {
+        let started_at = SystemTime::now();
+        let clock = Instant::now();
+        let retries = self.inner.loaded.workflow.config.retries();
+        let mut outputs: IndexMap<String, Value> = IndexMap::new();
+        let mut report = RunReport {
+            result: ExecutionResult {
+                success: true,
+                outputs: IndexMap::new(),
+                errors: IndexMap::new(),
+                timing: Timing {
+                    started_at: rfc3339(started_at),
+                    completed_at: String::new(),
+                    duration_ms: 0,
+                    node_timings: IndexMap::new(),
+                },
+                resources: IndexMap::new(),
+            },
+            logs: IndexMap::new(),
+            node_errors: IndexMap::new(),
+        };
+        let input = Arc::new(input);
+        for stage in self.inner.plan.stages() {
+            let mut tasks = Vec::new();
+            for id in stage {
+                let node_input = match self
+                    .inner
+                    .plan
+                    .input_for(id, &input, |p| outputs.get(p.as_str()))
+                {
+                    Ok(v) => v,
+                    Err(e) => {
+                        report.result.errors.insert(id.to_string(), e.to_string());
+                        continue;
+                    }
+                };
+                let runner = self.clone();
+                let id = id.clone();
+                let caps = bindings.caps.get(&id).cloned();
+                let limits = bindings.limits.get(&id).cloned().unwrap_or_default();
+                tasks.push(tokio::spawn(async move {
+                    runner
+                        .run_with_retries(id, node_input, caps, limits, retries)
+                        .await
+                }));
+            }
+            for task in tasks {
+                let run = task.await.expect("node task panicked");
+                self.record(&mut report, &mut outputs, run);
+            }
+            if !report.result.errors.is_empty() {
+                break;
+            }
+        }
+        report.result.success = report.result.errors.is_empty();
+        report.result.outputs = outputs;
+        report.result.timing.completed_at = rfc3339(SystemTime::now());
+        report.result.timing.duration_ms = clock.elapsed().as_millis() as u64;
+        report
+    }
+
+    async fn run_with_retries(
+        &self,
+        id: NodeId,
+        input: Value,
+        caps: Option<Arc<Capabilities>>,
+        limits: Limits,
+        retries: u32,
+    ) -> NodeRun {
+        let started = SystemTime::now();
+        let clock = Instant::now();
+        let Some(caps) = caps else {
+            return NodeRun {
+                id: id.clone(),
+                started,
+                elapsed: clock.elapsed(),
+                attempts: 0,
+                outcome: unbound(&id),
+            };
+        };
+        let mut attempt = 0;
+        loop {
+            let outcome = self.run_node(&id, &input, &caps, &limits).await;
+            attempt += 1;
+            let retryable = outcome.result.is_err()
+                && !matches!(self.inner.programs.get(&id), Some(Slot::Deno));
+            if !retryable || attempt > retries {
+                return NodeRun {
+                    id,
+                    started,
+                    elapsed: clock.elapsed(),
+                    attempts: attempt,
+                    outcome,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(100 << (attempt - 1).min(10))).await;
+        }
+    }
+
+    fn record(&self, report: &mut RunReport, outputs: &mut IndexMap<String, Value>, run: NodeRun) {
+        let key = run.id.to_string();
+        for line in &run.outcome.logs {
+            tracing::info!(target: "tentacular::node", node = %key, level = line.level.as_str(), "{}", line.message);
+        }
+        report.logs.insert(key.clone(), run.outcome.logs);
+        let completed = run.started + run.elapsed;
+        report.result.timing.node_timings.insert(
+            key.clone(),
+            NodeTiming {
+                started_at: rfc3339(run.started),
+                completed_at: rfc3339(completed),
+                duration_ms: run.elapsed.as_millis() as u64,
+            },
+        );
+        let stats = run.outcome.stats;
+        report.result.resources.insert(
+            key.clone(),
+            NodeResources {
+                attempts: run.attempts,
+                peak_memory: stats.peak_memory,
+                fetches: stats.fetches,
+                duration_us: stats.duration_us,
+                fuel_consumed: stats.fuel_consumed,
+            },
+        );
+        match run.outcome.result {
+            Ok(v) => {
+                outputs.insert(key, v);
+            }
+            Err(e) => {
+                report
+                    .result
+                    .errors
+                    .insert(key.clone(), error_text(&run.id, &e));
+                report.node_errors.insert(key, e);
+            }
+        }
+    }
+}
+
+/// The error text of `errors[node]`, in the original's words where it had them.
+pub fn error_text(node: &NodeId, e: &NodeError) -> String {
+    match e {
+        NodeError::Timeout { ms } => format!("Node \"{node}\" timed out after {ms}ms (stopped)"),
+        other => other.to_string(),
+    }
+}
+
+fn unavailable(node: &NodeId) -> NodeOutcome {
+    NodeOutcome {
+        result: Err(NodeError::Internal {
+            message: format!(
+                "node \"{node}\" declares `runtime: deno`, and Deno compatibility mode is not available in this build yet; remove `runtime: deno` to run it in the sandbox"
+            ),
+        }),
+        logs: Vec::new(),
+        stats: Default::default(),
+    }
+}
+
+fn unbound(node: &NodeId) -> NodeOutcome {
+    NodeOutcome {
+        result: Err(NodeError::Internal {
+            message: format!("no bindings for node \"{node}\""),
+        }),
+        logs: Vec::new(),
+        stats: Default::default(),
+    }
+}

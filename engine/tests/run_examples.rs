@@ -1,0 +1,103 @@
+//! The executor end to end on the bundled examples, in the real sandbox.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::json;
+use tentacular_engine::executor::{Bindings, Runner};
+use tentacular_engine::secrets::Secrets;
+use tentacular_engine::spec::Workflow;
+use tentacular_sandbox::fetch::DenyAll;
+use tentacular_sandbox::{Sandbox, SandboxConfig};
+
+fn example(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../example-workflows")
+        .join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn word_counter_runs_end_to_end() {
+    let cache = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::new(SandboxConfig {
+        cache_dir: Some(cache.path().into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let loaded = Workflow::load(example("word-counter")).unwrap();
+    let bindings = Bindings::new(&loaded, &Secrets::new(), Arc::new(DenyAll));
+    let runner = Runner::load(&sandbox, loaded).await.unwrap();
+    let report = runner.run(&bindings, json!({})).await;
+    let r = &report.result;
+    assert!(r.success, "{:?}", r.errors);
+    assert_eq!(
+        r.outputs.keys().collect::<Vec<_>>(),
+        ["source", "tokenize", "report"]
+    );
+    let report_out = &r.outputs["report"];
+    assert!(
+        report_out["totalWords"].as_u64().unwrap() > 0,
+        "{report_out}"
+    );
+    assert_eq!(r.timing.node_timings.len(), 3);
+    assert!(r.resources["tokenize"].peak_memory > 0);
+    let json = serde_json::to_value(r).unwrap();
+    for key in ["success", "outputs", "errors", "timing"] {
+        assert!(json.get(key).is_some(), "{key} missing from {json}");
+    }
+    assert!(json["timing"]["nodeTimings"]["source"]["durationMs"].is_u64());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_stage_stops_the_run_and_retries_back_off() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("nodes")).unwrap();
+    std::fs::write(
+        dir.path().join("workflow.yaml"),
+        "name: flaky\nversion: \"1.0\"\ntriggers:\n  - type: manual\nnodes:\n  a:\n    path: ./nodes/a.ts\n  b:\n    path: ./nodes/b.ts\n  c:\n    path: ./nodes/c.ts\nedges:\n  - from: a\n    to: c\n  - from: b\n    to: c\nconfig:\n  retries: 2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("nodes/a.ts"),
+        "export default async () => ({ a: 1 });",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("nodes/b.ts"),
+        "export default async () => { throw new Error(\"b broke\"); };",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("nodes/c.ts"),
+        "export default async (_: unknown, i: unknown) => i;",
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::new(SandboxConfig {
+        cache_dir: Some(cache.path().into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let loaded = Workflow::load(dir.path()).unwrap();
+    let bindings = Bindings::new(&loaded, &Secrets::new(), Arc::new(DenyAll));
+    let runner = Runner::load(&sandbox, loaded).await.unwrap();
+    let started = std::time::Instant::now();
+    let report = runner.run(&bindings, json!({})).await;
+    let r = &report.result;
+    assert!(!r.success);
+    assert_eq!(
+        r.outputs.get("a"),
+        Some(&json!({"a": 1})),
+        "the other node of the stage completes"
+    );
+    assert!(r.errors["b"].contains("b broke"), "{:?}", r.errors);
+    assert!(
+        !r.outputs.contains_key("c") && !r.errors.contains_key("c"),
+        "later stages do not run"
+    );
+    assert_eq!(r.resources["b"].attempts, 3);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "backoff 100ms + 200ms"
+    );
+}
