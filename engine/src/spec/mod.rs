@@ -103,7 +103,7 @@ impl Workflow {
                     return Err(file_error(
                         &file,
                         "read-error",
-                        format!("{} is not UTF-8 text", file.display()),
+                        "is not UTF-8 text".into(),
                         None,
                     ));
                 }
@@ -112,7 +112,7 @@ impl Workflow {
                 return Err(file_error(
                     &file,
                     "read-error",
-                    format!("cannot read {}: {e}", file.display()),
+                    format!("cannot be read: {e}"),
                     None,
                 ));
             }
@@ -169,7 +169,7 @@ fn locate(path: &Path) -> Result<(PathBuf, PathBuf), SpecErrors> {
         file_error(
             path,
             "workflow-not-found",
-            format!("{} does not exist", path.display()),
+            "does not exist".into(),
             Some("pass a workflow directory (one holding workflow.yaml), or create one with `tntc init <name>`".into()),
         )
     })?;
@@ -186,7 +186,7 @@ fn locate(path: &Path) -> Result<(PathBuf, PathBuf), SpecErrors> {
         return Err(file_error(
             &file,
             "workflow-not-found",
-            format!("no workflow.yaml in {}", path.display()),
+            "not found".into(),
             Some(hint),
         ));
     }
@@ -198,7 +198,7 @@ fn locate(path: &Path) -> Result<(PathBuf, PathBuf), SpecErrors> {
         return Err(file_error(
             path,
             "not-a-workflow-dir",
-            format!("{} is a file, not a workflow directory", path.display()),
+            "is a file, not a workflow directory".into(),
             Some("pass the directory that holds workflow.yaml".into()),
         ));
     }

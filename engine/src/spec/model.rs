@@ -199,7 +199,7 @@ impl CronSchedule {
 
     /// In words, e.g. "At 09:00".
     pub fn describe(&self) -> String {
-        self.cron.describe()
+        self.cron.describe().trim_end_matches('.').to_string()
     }
 }
 

@@ -41,8 +41,8 @@ fn loads_a_directory_and_a_file() {
 fn missing_things_are_named() {
     let t = tempfile::tempdir().unwrap();
     let missing = t.path().join("nope");
-    assert!(first_error(&missing).contains("nope does not exist"));
-    assert!(first_error(t.path()).contains("no workflow.yaml in"));
+    assert!(first_error(&missing).contains("nope: does not exist"));
+    assert!(first_error(t.path()).contains("workflow.yaml: not found"));
     write(&t.path().join("workflow.yml"), SPEC);
     assert!(first_error(t.path()).contains("rename it to workflow.yaml"));
 

@@ -1,0 +1,59 @@
+//! The command line: global options and the command table.
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::output::{Format, Output};
+
+/// Tentacular: sandboxed workflows of TypeScript nodes, from laptop to Kubernetes.
+#[derive(Debug, Parser)]
+#[command(name = "tntc", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 failure, 2 usage error.\nColour is used on terminals only, never with NO_COLOR set."
+)]
+pub struct Cli {
+    /// Output format: text for people, json for programs (stable shapes).
+    #[arg(short = 'o', long = "output", global = true, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+//
+// Registration points: commands that later work adds, each as `commands/<verb>.rs` holding a
+// clap `Args` struct with `run(self, &Output) -> anyhow::Result<()>`, plus a variant here and
+// an arm in `Cli::run`:
+//   test, dev                    local loop on the executor (engine)
+//   build                        engine image (OCI)
+//   deploy, status, run, logs, list, undeploy, cluster, audit, configure   Kubernetes
+// They are deliberately absent until they work: no placeholders.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new workflow directory that validates and tests out of the box.
+    Init(commands::init::Init),
+    /// Check a workflow: every error at once, with file, line and column.
+    Validate(commands::validate::Validate),
+    /// Draw a workflow's DAG as Mermaid or Graphviz.
+    Visualize(commands::visualize::Visualize),
+    /// Check or create a workflow's local secrets.
+    #[command(subcommand)]
+    Secrets(commands::secrets::Secrets),
+    /// Print the version.
+    Version(commands::version::Version),
+}
+
+impl Cli {
+    /// Runs the chosen command.
+    pub fn run(self) -> anyhow::Result<()> {
+        let out = Output::new(self.output);
+        match self.command {
+            Command::Init(c) => c.run(&out),
+            Command::Validate(c) => c.run(&out),
+            Command::Visualize(c) => c.run(&out),
+            Command::Secrets(c) => c.run(&out),
+            Command::Version(c) => c.run(&out),
+        }
+    }
+}

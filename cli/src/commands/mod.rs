@@ -1,0 +1,67 @@
+//! One module per command; each holds a clap `Args` struct with `run(self, &Output)`.
+
+pub mod init;
+pub mod secrets;
+pub mod validate;
+pub mod version;
+pub mod visualize;
+
+use std::path::Path;
+
+use anyhow::anyhow;
+use tentacular_engine::spec::{Diagnostic, LoadedWorkflow, Severity, Workflow};
+
+use crate::output::{Output, paint, style};
+
+/// Loads a workflow. On errors, prints every diagnostic to stderr and fails with a one-line
+/// summary (so the details are shown once, by this function).
+pub fn load_workflow(dir: &Path, out: &Output) -> anyhow::Result<LoadedWorkflow> {
+    match Workflow::load(dir) {
+        Ok(w) => Ok(w),
+        Err(errors) => {
+            // A problem with the file itself (missing, unreadable): one message is enough.
+            if let [only] = errors.errors.as_slice()
+                && only.line == 0
+            {
+                return Err(anyhow!("{only}"));
+            }
+            print_diagnostics(out, errors.errors.iter().chain(&errors.warnings))?;
+            Err(anyhow!(
+                "{}: workflow spec has {}",
+                errors.file.display(),
+                plural(errors.errors.len(), "error")
+            ))
+        }
+    }
+}
+
+/// Prints diagnostics to stderr, a blank line between them, the first line coloured.
+pub fn print_diagnostics<'a>(
+    out: &Output,
+    diags: impl IntoIterator<Item = &'a Diagnostic>,
+) -> std::io::Result<()> {
+    for d in diags {
+        let text = d.to_string();
+        let (head, rest) = text.split_once('\n').unwrap_or((&text, ""));
+        let s = match d.severity {
+            Severity::Error => style::ERROR,
+            Severity::Warning => style::WARN,
+        };
+        let mut shown = paint(s, head);
+        if !rest.is_empty() {
+            shown.push('\n');
+            shown.push_str(rest);
+        }
+        out.err(format!("{shown}\n"))?;
+    }
+    Ok(())
+}
+
+/// `1 error`, `2 errors`.
+pub fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}

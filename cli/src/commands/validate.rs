@@ -1,0 +1,241 @@
+//! `tntc validate [dir]`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::{Value, json};
+use tentacular_engine::contract::{self, Derived, Target};
+use tentacular_engine::dag;
+use tentacular_engine::spec::{LoadedWorkflow, TriggerKind, Workflow};
+
+use super::{plural, print_diagnostics};
+use crate::output::{Output, paint, style};
+use crate::report::AlreadyReported;
+
+/// Reports every error (and warning) at once, each with file, line, column and a hint.
+#[derive(Debug, Args)]
+pub struct Validate {
+    /// The workflow directory (or its workflow.yaml). By default, the current directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Also print the DAG stages, triggers and what the contract implies: secrets, egress and
+    /// ingress rules, and each node's grant.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl Validate {
+    pub fn run(self, out: &Output) -> anyhow::Result<()> {
+        match Workflow::load(&self.dir) {
+            Err(errors) => {
+                if out.json() {
+                    out.json_value(&json!({
+                        "valid": false,
+                        "file": errors.file,
+                        "errors": errors.errors,
+                        "warnings": errors.warnings,
+                    }))?;
+                    return Err(AlreadyReported.into());
+                }
+                if let [only] = errors.errors.as_slice()
+                    && only.line == 0
+                {
+                    anyhow::bail!("{only}");
+                }
+                print_diagnostics(out, errors.errors.iter().chain(&errors.warnings))?;
+                anyhow::bail!(
+                    "{}: workflow spec has {}",
+                    errors.file.display(),
+                    plural(errors.errors.len(), "error")
+                );
+            }
+            Ok(loaded) => {
+                let derived = contract::derive(&loaded.workflow);
+                if out.json() {
+                    return out.json_value(&report(&loaded, &derived));
+                }
+                print_diagnostics(out, &loaded.warnings)?;
+                if self.verbose {
+                    out.out(details(&loaded, &derived))?;
+                }
+                let warnings = match loaded.warnings.len() {
+                    0 => String::new(),
+                    n => format!(" ({})", plural(n, "warning")),
+                };
+                out.out(format!(
+                    "{} {} is valid{warnings}",
+                    paint(style::OK, "✓"),
+                    loaded.file.display()
+                ))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The JSON document: the original's fields (`workflow`, `version`, counts, `hasContract`,
+/// and with a contract `secrets`, `egressRules`, `ingressRules`) plus `valid`, `file`,
+/// `stages`, `grants`, `errors` and `warnings`.
+fn report(loaded: &LoadedWorkflow, derived: &Derived) -> Value {
+    let wf = &loaded.workflow;
+    let stages = dag::compile(wf)
+        .map(|p| p.stages().to_vec())
+        .unwrap_or_default();
+    let mut v = json!({
+        "valid": true,
+        "file": loaded.file,
+        "workflow": wf.name,
+        "version": wf.version,
+        "nodes": wf.nodes.len(),
+        "edges": wf.edges.len(),
+        "triggers": wf.triggers.len(),
+        "hasContract": wf.contract.is_some(),
+        "stages": stages,
+    });
+    if wf.contract.is_some() {
+        v["secrets"] = json!(derived.secrets);
+        v["egressRules"] = json!(derived.egress);
+        v["ingressRules"] = json!(derived.ingress);
+        v["grants"] = json!(derived.grants);
+    }
+    v["errors"] = json!([]);
+    v["warnings"] = json!(loaded.warnings);
+    v
+}
+
+fn details(loaded: &LoadedWorkflow, derived: &Derived) -> String {
+    let wf = &loaded.workflow;
+    let h = |t: &str| paint(style::HEAD, t);
+    let mut s = format!("{} {} {}\n", h("Workflow:"), wf.name, wf.version);
+    if let Some(d) = &wf.description {
+        s.push_str(&format!("  {d}\n"));
+    }
+    s.push_str(&format!(
+        "  {}, {}, {}\n",
+        plural(wf.nodes.len(), "node"),
+        plural(wf.edges.len(), "edge"),
+        plural(wf.triggers.len(), "trigger")
+    ));
+    if let Ok(plan) = dag::compile(wf) {
+        let stages: Vec<String> = plan
+            .stages()
+            .iter()
+            .map(|st| {
+                format!(
+                    "[{}]",
+                    st.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect();
+        s.push_str(&format!("{} {}\n", h("Stages:"), stages.join(" → ")));
+    }
+    s.push_str(&format!("{}\n", h("Triggers:")));
+    for t in &wf.triggers {
+        let name = t
+            .name
+            .as_ref()
+            .map_or(String::new(), |n| format!(" \"{n}\""));
+        let what = match &t.kind {
+            TriggerKind::Manual => "manual (POST /run)".to_string(),
+            TriggerKind::Cron { schedule } => {
+                format!("cron {} ({})", schedule.as_str(), schedule.describe())
+            }
+            TriggerKind::Webhook {
+                provider,
+                event,
+                actions,
+                ..
+            } => {
+                let mut w = format!("webhook /webhook/{}", provider.as_str());
+                if let Some(e) = event {
+                    w.push_str(&format!(" event={e}"));
+                }
+                if !actions.is_empty() {
+                    w.push_str(&format!(" actions={}", actions.join(",")));
+                }
+                w
+            }
+            TriggerKind::Queue { subject } => format!("queue {subject} (not served yet)"),
+        };
+        s.push_str(&format!("  {what}{name}\n"));
+    }
+    if wf.contract.is_none() {
+        s.push_str(&format!("{} none (no contract)\n", h("Contract:")));
+        return s;
+    }
+    s.push_str(&format!("{}\n", h("Derived artifacts:")));
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "    (none)\n".to_string()
+        } else {
+            items.iter().map(|i| format!("    {i}\n")).collect()
+        }
+    };
+    s.push_str("  Secrets:\n");
+    s.push_str(&list(
+        derived.secrets.iter().map(ToString::to_string).collect(),
+    ));
+    s.push_str("  Egress rules:\n");
+    s.push_str(&list(
+        derived
+            .egress
+            .iter()
+            .map(|r| match &r.dependency {
+                Some(d) => format!("{r} ({d})"),
+                None => format!("{r} (additionalEgress)"),
+            })
+            .collect(),
+    ));
+    s.push_str("  Ingress rules:\n");
+    s.push_str(&list(
+        derived
+            .ingress
+            .iter()
+            .map(|r| format!("{r}: {}", r.reason))
+            .collect(),
+    ));
+    s.push_str("  Grants:\n");
+    for g in &derived.grants {
+        let items: Vec<String> = g
+            .grants
+            .iter()
+            .map(|gr| {
+                let at = match &gr.target {
+                    Target::Host { host, port } => format!("{host}:{port}"),
+                    Target::Cidr { cidr, ports } => format!(
+                        "{cidr} on {}",
+                        ports
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    Target::Package { name, version } => {
+                        format!(
+                            "{name}{}",
+                            version.as_ref().map_or(String::new(), |v| format!("@{v}"))
+                        )
+                    }
+                };
+                let auth = match (&gr.auth_type, &gr.secret) {
+                    (Some(t), Some(sec)) => format!(", {t} {sec}"),
+                    _ => String::new(),
+                };
+                format!("{} ({} {at}{auth})", gr.dependency, gr.protocol)
+            })
+            .collect();
+        let shown = if items.is_empty() {
+            "(none)".to_string()
+        } else {
+            items.join("; ")
+        };
+        let note = if g.defaulted && !g.grants.is_empty() {
+            paint(style::DIM, " [no uses: everything]")
+        } else {
+            String::new()
+        };
+        s.push_str(&format!("    {}: {shown}{note}\n", g.node));
+    }
+    s
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the `tntc` binary: each spawns the real executable in a temporary
+//! directory and checks exit code, stdout and stderr, mostly against golden files in
+//! `tests/golden/` (`BLESS=1 cargo test -p tntc` rewrites them; review the diff).
+
+mod errors;
+mod help;
+mod init;
+mod secrets;
+mod support;
+mod validate;
+mod visualize;

@@ -1,0 +1,148 @@
+//! Running the binary and comparing with golden files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A finished run of `tntc`.
+pub struct Run {
+    pub args: Vec<String>,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output.status.code().expect("exited normally")
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8(self.output.stdout.clone()).unwrap()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8(self.output.stderr.clone()).unwrap()
+    }
+
+    /// Exit code, stdout and stderr in one text, for golden files.
+    pub fn transcript(&self) -> String {
+        format!(
+            "$ tntc {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.args.join(" "),
+            self.code(),
+            self.stdout(),
+            self.stderr()
+        )
+    }
+
+    /// The stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.output.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout()))
+    }
+}
+
+/// The command, with a clean environment for colour.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tntc"));
+    c.args(args)
+        .current_dir(dir)
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// Runs `tntc args…` in `dir`.
+pub fn tntc(dir: &Path, args: &[&str]) -> Run {
+    let output = command(dir, args).output().expect("tntc runs");
+    Run {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        output,
+    }
+}
+
+/// A fresh temporary directory.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Writes a file, creating its directory.
+pub fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+/// Asserts that `actual` equals the golden file `name`; `BLESS=1` rewrites it.
+pub fn golden(name: &str, actual: &str) {
+    let path = golden_path(name);
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}; run with BLESS=1", path.display()));
+    assert!(
+        expected == actual,
+        "output differs from {} (BLESS=1 rewrites it)\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
+}
+
+/// A workflow with a contract, two nodes, secrets and a webhook, in `dir/name`.
+pub fn digest_workflow(dir: &Path, name: &str) -> PathBuf {
+    let wf = dir.join(name);
+    write(
+        &wf.join("workflow.yaml"),
+        &format!(
+            r#"name: {name}
+version: "1.0"
+description: Fetches repos and posts a digest.
+triggers:
+  - type: manual
+  - type: cron
+    name: daily
+    schedule: "0 9 * * *"
+  - type: webhook
+    provider: github
+    event: push
+nodes:
+  fetch-repos:
+    path: ./nodes/fetch-repos.ts
+    description: Lists the most starred repos.
+    uses: [github]
+  notify:
+    path: ./nodes/notify.ts
+    description: Posts the digest to Slack.
+    uses: [slack]
+edges:
+  - from: fetch-repos
+    to: notify
+contract:
+  version: "1"
+  dependencies:
+    github:
+      protocol: https
+      host: api.github.com
+      auth: {{type: bearer-token, secret: github.token}}
+    slack:
+      protocol: https
+      host: hooks.slack.com
+      auth: {{type: webhook-url, secret: slack.webhook_url}}
+"#
+        ),
+    );
+    write(
+        &wf.join("nodes/fetch-repos.ts"),
+        "export default async function run(ctx, input) {\n  const gh = ctx.dependency(\"github\");\n  return { repos: [] };\n}\n",
+    );
+    write(
+        &wf.join("nodes/notify.ts"),
+        "export default async function run(ctx, input) {\n  const legacy = ctx.secrets?.anthropic?.api_key;\n  return { delivered: false };\n}\n",
+    );
+    wf
+}
