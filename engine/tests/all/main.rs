@@ -5,4 +5,5 @@
 
 mod golden;
 mod load;
+mod schema;
 mod specs;
