@@ -40,6 +40,8 @@ pub enum Command {
     /// Check or create a workflow's local secrets.
     #[command(subcommand)]
     Secrets(commands::secrets::Secrets),
+    /// Run a workflow's fixtures (or its whole pipeline) in the sandbox, offline.
+    Test(commands::test::Test),
     /// Print the version.
     Version(commands::version::Version),
 }
@@ -53,6 +55,7 @@ impl Cli {
             Command::Validate(c) => c.run(&out),
             Command::Visualize(c) => c.run(&out),
             Command::Secrets(c) => c.run(&out),
+            Command::Test(c) => c.run(&out),
             Command::Version(c) => c.run(&out),
         }
     }

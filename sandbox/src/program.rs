@@ -154,6 +154,85 @@ impl NodeProgram {
         }
     }
 
+    /// Benchmark baseline, not for production: `iterations` calls of `run` in **one** instance
+    /// (no fresh instance per call, so state would leak between calls). Returns each call's
+    /// duration.
+    #[doc(hidden)]
+    pub async fn bench_same_instance(
+        &self,
+        input: &Value,
+        caps: &Arc<Capabilities>,
+        iterations: usize,
+    ) -> Vec<Duration> {
+        let payload = format!("{{\"input\":{},\"ctx\":{}}}", input, caps.ctx_json());
+        let mut store = Store::new(
+            self.inner.pre.module().engine(),
+            HostState::new(caps.clone(), 1 << 30),
+        );
+        store.limiter(|s| &mut s.limiter);
+        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Continue(1 << 20)));
+        store.set_epoch_deadline(1 << 20);
+        let instance = self
+            .inner
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .expect("instantiate");
+        let memory = instance.get_memory(&mut store, "memory").expect("memory");
+        let realloc = instance
+            .get_typed_func::<(u32, u32, u32, u32), u32>(&mut store, "cabi_realloc")
+            .expect("realloc");
+        let call = instance
+            .get_typed_func::<(u32, u32), u32>(&mut store, "tntc_call")
+            .expect("call");
+        let len = payload.len() as u32;
+        let ptr = realloc
+            .call_async(&mut store, (0, 0, 1, len))
+            .await
+            .expect("alloc");
+        memory
+            .write(&mut store, ptr as usize, payload.as_bytes())
+            .expect("write");
+        let mut times = Vec::with_capacity(iterations);
+        for _ in 0..iterations {
+            let t = Instant::now();
+            call.call_async(&mut store, (ptr, len)).await.expect("call");
+            times.push(t.elapsed());
+        }
+        times
+    }
+
+    /// Benchmark helper, not for production: instantiates `count` fresh instances, runs the
+    /// node once in each and keeps them all alive until `hold` returns.
+    #[doc(hidden)]
+    pub async fn bench_live_instances(
+        &self,
+        input: &Value,
+        caps: &Arc<Capabilities>,
+        count: usize,
+        hold: impl FnOnce(),
+    ) {
+        let payload = format!("{{\"input\":{},\"ctx\":{}}}", input, caps.ctx_json());
+        let mut stores = Vec::with_capacity(count);
+        for _ in 0..count {
+            let mut store = Store::new(
+                self.inner.pre.module().engine(),
+                HostState::new(caps.clone(), 64 << 20),
+            );
+            store.limiter(|s| &mut s.limiter);
+            store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Continue(1 << 20)));
+            store.set_epoch_deadline(1 << 20);
+            let limits = Limits::default();
+            let _ = self
+                .run(&mut store, payload.as_bytes(), &limits)
+                .await
+                .expect("run");
+            stores.push(store);
+        }
+        hold();
+        drop(stores);
+    }
+
     /// Instantiates, hands over the payload, calls `tntc_call`, and copies the result out.
     async fn run(
         &self,

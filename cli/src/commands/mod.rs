@@ -2,6 +2,7 @@
 
 pub mod init;
 pub mod secrets;
+pub mod test;
 pub mod validate;
 pub mod version;
 pub mod visualize;
@@ -55,6 +56,21 @@ pub fn print_diagnostics<'a>(
         out.err(format!("{shown}\n"))?;
     }
     Ok(())
+}
+
+/// The process's sandbox: one wasmtime engine, snapshots cached on disk (see
+/// `SandboxConfig::default` for the cache location).
+pub fn sandbox() -> anyhow::Result<tentacular_sandbox::Sandbox> {
+    Ok(tentacular_sandbox::Sandbox::new(
+        tentacular_sandbox::SandboxConfig::default(),
+    )?)
+}
+
+/// A tokio runtime for commands that run workflows.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// `1 error`, `2 errors`.

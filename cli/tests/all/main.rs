@@ -7,5 +7,6 @@ mod help;
 mod init;
 mod secrets;
 mod support;
+mod test_cmd;
 mod validate;
 mod visualize;

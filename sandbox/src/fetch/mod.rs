@@ -34,11 +34,33 @@ pub enum AddressPolicy {
     Cidrs(Vec<crate::capabilities::Cidr>),
 }
 
+/// Which API the node used for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestVia {
+    /// `ctx.dependency(name).fetch(path)`; `path` as the node passed it.
+    Dependency {
+        /// The path argument.
+        path: String,
+    },
+    /// Legacy `ctx.fetch(service, path)`.
+    Legacy {
+        /// The service argument.
+        service: String,
+        /// The path (or full URL) argument.
+        path: String,
+    },
+    /// Global `fetch(url)`.
+    Url,
+}
+
 /// A request that passed the policy check.
 #[derive(Debug, Clone)]
 pub struct OutboundRequest {
     /// The dependency it goes to.
     pub dependency: String,
+    /// Which API the node used.
+    pub via: RequestVia,
     /// HTTP method.
     pub method: String,
     /// Full URL (secrets already substituted where allowed).

@@ -13,7 +13,7 @@
 use base64::Engine as _;
 use url::{Host, Url};
 
-use super::{AddressPolicy, GuestRequest, OutboundRequest, address_allowed};
+use super::{AddressPolicy, GuestRequest, OutboundRequest, RequestVia, address_allowed};
 use crate::capabilities::{Capabilities, Dependency, PLACEHOLDER_PREFIX};
 
 /// A refusal, with a message safe to show the node.
@@ -34,7 +34,7 @@ const MIN_SCRUB_LEN: usize = 6;
 /// Checks `request` against `caps` and builds the outbound request.
 pub(crate) fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<Route, Denied> {
     let node = &caps.node_id;
-    let (name, url, init) = match request {
+    let (name, url, init, via) = match request {
         GuestRequest::Dependency {
             dependency,
             path,
@@ -48,13 +48,17 @@ pub(crate) fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<Ro
                 )));
             }
             let url = dependency_url(caps, &dependency, dep, &path)?;
-            (dependency, url, init)
+            (dependency, url, init, RequestVia::Dependency { path })
         }
         GuestRequest::Legacy {
             service,
             path,
             init,
         } => {
+            let via = RequestVia::Legacy {
+                service: service.clone(),
+                path: path.clone(),
+            };
             let raw = if path.starts_with("http") {
                 path
             } else {
@@ -67,17 +71,17 @@ pub(crate) fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<Ro
                     origin(&url)
                 ))
             })?;
-            (name, url, init)
+            (name, url, init, via)
         }
         GuestRequest::Url { url, init } => {
             if url.starts_with(PLACEHOLDER_PREFIX) {
                 let (name, real) = webhook_by_placeholder(caps, &url)?;
-                (name, real, init)
+                (name, real, init, RequestVia::Url)
             } else {
                 let url = parse(&url)?;
                 let name = find(caps, &url, None)
                     .map_err(|why| Denied(format!("fetch to {}: {why}", origin(&url))))?;
-                (name, url, init)
+                (name, url, init, RequestVia::Url)
             }
         }
     };
@@ -97,6 +101,7 @@ pub(crate) fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<Ro
     Ok(Route {
         request: OutboundRequest {
             dependency: name,
+            via,
             method: normalize_method(&init.method)?,
             url,
             headers,

@@ -1,0 +1,178 @@
+//! `tntc test [dir][/node]`: node fixtures, or the whole pipeline, in the real sandbox and
+//! without the network.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::{Value, json};
+use tentacular_engine::spec::NodeId;
+use tentacular_engine::testing::{self, TestOptions, TestReport};
+
+use super::{load_workflow, runtime, sandbox};
+use crate::output::{Output, paint, style};
+use crate::report::AlreadyReported;
+
+/// Runs a workflow's fixtures (`tests/fixtures/<node>[.<case>].json`) in the sandbox.
+///
+/// Hermetic: a fixture with an `http` list answers each request from it (anything else fails
+/// the test, named); without one, every request gets the original's mock answer. No request
+/// reaches the network, except with `--record`.
+#[derive(Debug, Args)]
+pub struct Test {
+    /// The workflow directory, optionally followed by `/<node>` to test one node. By default,
+    /// the current directory.
+    #[arg(default_value = ".")]
+    pub target: PathBuf,
+
+    /// Run the whole DAG once (compared with `tests/pipeline.json` when it exists).
+    #[arg(long)]
+    pub pipeline: bool,
+
+    /// Report contract drift violations as warnings instead of failing.
+    #[arg(long)]
+    pub warn: bool,
+
+    /// Run against the real network once and write the responses into each fixture's `http`
+    /// list (so later runs are hermetic).
+    #[arg(long)]
+    pub record: bool,
+}
+
+impl Test {
+    pub fn run(self, out: &Output) -> anyhow::Result<()> {
+        let (dir, node) = split_target(&self.target);
+        let loaded = load_workflow(&dir, out)?;
+        let node = node
+            .map(|n| NodeId::new(n.clone()).map_err(|e| anyhow::anyhow!("{e}")))
+            .transpose()?;
+        let options = TestOptions {
+            node,
+            pipeline: self.pipeline,
+            record: self.record,
+        };
+        let report = runtime()?.block_on(async {
+            testing::run(&sandbox()?, loaded, &options)
+                .await
+                .map_err(anyhow::Error::from)
+        })?;
+        if self.record {
+            write_recordings(&report, out)?;
+        }
+        let passed = report.passed(self.warn);
+        if out.json() {
+            out.json_value(&report)?;
+        } else {
+            out.out(render(&report))?;
+        }
+        if passed {
+            Ok(())
+        } else {
+            Err(AlreadyReported.into())
+        }
+    }
+}
+
+/// `dir` or `dir/<node>`: when the argument is not a directory, its last part is the node.
+fn split_target(target: &Path) -> (PathBuf, Option<String>) {
+    if target.is_dir() || target.join("workflow.yaml").exists() {
+        return (target.to_path_buf(), None);
+    }
+    match (target.parent(), target.file_name()) {
+        (Some(parent), Some(name)) if parent.join("workflow.yaml").exists() => (
+            parent.to_path_buf(),
+            Some(name.to_string_lossy().into_owned()),
+        ),
+        _ => (target.to_path_buf(), None),
+    }
+}
+
+fn render(report: &TestReport) -> String {
+    let mut s = format!("{}\n", paint(style::HEAD, "─── Test Results ───"));
+    let mut passed = 0;
+    for t in &report.test_results {
+        if let Some(why) = &t.skipped {
+            s.push_str(&format!(
+                "  {} {} {}\n",
+                paint(style::WARN, "-"),
+                t.name,
+                paint(style::DIM, format!("(skipped: {why})"))
+            ));
+        } else if t.passed {
+            s.push_str(&format!(
+                "  {} {} {}\n",
+                paint(style::OK, "✓"),
+                t.name,
+                paint(style::DIM, format!("({}ms)", t.duration_ms))
+            ));
+        } else {
+            s.push_str(&format!(
+                "  {} {} {}\n",
+                paint(style::ERROR, "✗"),
+                t.name,
+                paint(style::DIM, format!("({}ms)", t.duration_ms))
+            ));
+            for line in t.error.as_deref().unwrap_or("").lines() {
+                s.push_str(&format!("      {line}\n"));
+            }
+            for line in &t.logs {
+                s.push_str(&format!("      {} {line}\n", paint(style::DIM, "log:")));
+            }
+        }
+        if t.passed {
+            passed += 1;
+        }
+    }
+    s.push_str(&format!(
+        "\n{passed}/{} tests passed\n",
+        report.test_results.len()
+    ));
+    if let Some(d) = &report.drift
+        && (!d.violations.is_empty() || !d.warnings.is_empty())
+    {
+        s.push_str(&format!(
+            "\n{}\n",
+            paint(style::HEAD, "=== Contract Drift Report ===")
+        ));
+        for v in &d.violations {
+            s.push_str(&format!(
+                "  {} {}: {}\n      → {}\n",
+                paint(style::ERROR, "✗"),
+                v.kind,
+                v.message,
+                v.suggestion
+            ));
+        }
+        for w in &d.warnings {
+            s.push_str(&format!(
+                "  {} {}: {}\n      → {}\n",
+                paint(style::WARN, "⚠"),
+                w.kind,
+                w.message,
+                w.suggestion
+            ));
+        }
+    }
+    s
+}
+
+/// Writes each test's recorded exchanges into its fixture's `http` list, keeping every other
+/// key and their order; each file is replaced atomically.
+fn write_recordings(report: &TestReport, out: &Output) -> anyhow::Result<()> {
+    for t in &report.test_results {
+        let (Some(path), false) = (&t.fixture, t.recorded.is_empty()) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(path)?;
+        let mut doc: Value = serde_json::from_str(&text)?;
+        doc["http"] = json!(t.recorded);
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(&doc)? + "\n")?;
+        std::fs::rename(&tmp, path)?;
+        out.err(format!(
+            "recorded {} exchange(s) into {}\n",
+            t.recorded.len(),
+            path.display()
+        ))?;
+    }
+    Ok(())
+}
