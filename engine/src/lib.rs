@@ -34,6 +34,7 @@
 //! | [`grants`] | spec → the sandbox's per-node capabilities and limits |
 //! | [`executor`] | nodes loaded into the sandbox, run stage by stage ([`executor::Runner`]) |
 //! | [`result`] | `ExecutionResult`, the JSON a run returns |
+//! | [`testing`] | the fixture test runner behind `tntc test` (hermetic transports, drift report) |
 #![deny(missing_docs)]
 
 pub mod contract;
@@ -45,5 +46,6 @@ pub mod grants;
 pub mod result;
 pub mod secrets;
 pub mod spec;
+pub mod testing;
 
 pub use error::Error;
