@@ -34,6 +34,9 @@
 //! | [`grants`] | spec → the sandbox's per-node capabilities and limits |
 //! | [`executor`] | nodes loaded into the sandbox, run stage by stage ([`executor::Runner`]) |
 //! | [`result`] | `ExecutionResult`, the JSON a run returns |
+//! | [`server`] | the HTTP server (`/health`, `/run`, `/webhook/<provider>`, `/metrics`), concurrency cap, graceful shutdown |
+//! | [`triggers`] | cron inside the engine, webhook verification and matching, the `trigger` client |
+//! | [`watch`] | hot reload of `workflow.yaml` and node files |
 //! | [`testing`] | the fixture test runner behind `tntc test` (hermetic transports, drift report) |
 #![deny(missing_docs)]
 
@@ -45,7 +48,10 @@ pub mod fixtures;
 pub mod grants;
 pub mod result;
 pub mod secrets;
+pub mod server;
 pub mod spec;
 pub mod testing;
+pub mod triggers;
+pub mod watch;
 
 pub use error::Error;

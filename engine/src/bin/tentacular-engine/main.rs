@@ -1,0 +1,357 @@
+//! `tentacular-engine`: serves one workflow over HTTP (the binary inside the pod), or, with
+//! `trigger`, POSTs to a workflow's URL (what CronJobs and `tntc run` pods execute).
+//!
+//! Exit codes: 0 success (serving: after a graceful shutdown); 1 startup failure or failed
+//! trigger; 2 usage error.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tentacular_engine::server::{self, App, Loader, ServerConfig};
+use tentacular_engine::triggers::{self, client};
+use tentacular_sandbox::fetch::net::NetTransport;
+use tentacular_sandbox::{Sandbox, SandboxConfig};
+
+/// Runs a Tentacular workflow: HTTP /health, /run, /webhook/<provider>, /metrics.
+///
+/// Every node runs isolated in its own sandbox instance. Logs are JSON lines on stderr
+/// (filter with RUST_LOG, e.g. RUST_LOG=debug). SIGTERM or SIGINT stops accepting
+/// connections and waits for the runs in flight before exiting 0.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tentacular-engine",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// POST a JSON body to a workflow URL; exit 0 only on a 2xx answer.
+    ///
+    /// Retries only requests that started no run: connection failures and 429/502/503/504
+    /// answers (waiting Retry-After, else 1s, 2s, 4s… up to 30s). A 500 (the run failed) or a
+    /// timeout is not retried. The answer's body is printed on stdout.
+    Trigger(TriggerArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The workflow: a directory holding workflow.yaml, or the spec file itself.
+    #[arg(long, value_name = "PATH", required = true)]
+    workflow: Option<PathBuf>,
+    /// The TCP port to listen on.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "0.0.0.0", value_name = "ADDR")]
+    bind: IpAddr,
+    /// Read secrets only from this YAML file or directory (instead of the workflow's
+    /// .secrets/ and .secrets.yaml). /app/secrets, when it exists, is merged on top.
+    #[arg(long, value_name = "PATH")]
+    secrets: Option<PathBuf>,
+    /// Reload workflow.yaml, node files and secrets when they change; a broken edit keeps
+    /// the last good version serving.
+    #[arg(long)]
+    watch: bool,
+    /// Run the workflow's cron triggers inside the engine. Off by default: on a cluster,
+    /// CronJobs trigger /run (running both would start every run twice).
+    #[arg(long)]
+    cron: bool,
+    /// Most runs executing at once; beyond it /run and webhooks answer 429 with Retry-After.
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_in_flight: u32,
+    /// Largest request body (bytes, or with a unit: KiB, MiB, k, M); larger gets 413.
+    #[arg(long, default_value = "10MiB", value_name = "SIZE", value_parser = parse_size)]
+    max_body: usize,
+    /// The log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Json)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+#[derive(Debug, Args)]
+struct TriggerArgs {
+    /// The URL to POST to, e.g. http://my-workflow.my-ns.svc:8080/run.
+    url: String,
+    /// The JSON body to send.
+    #[arg(long, default_value = "{}", value_name = "JSON")]
+    body: String,
+    /// Time allowed for each attempt (e.g. 120s, 5m).
+    #[arg(long, default_value = "120s", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+    /// Further attempts after the first, for requests that started no run.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    retries: u32,
+}
+
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a size: write e.g. 10MiB or 1048576"))?;
+    let mult: usize = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "Ki" => 1 << 10,
+        "MiB" | "Mi" => 1 << 20,
+        "GiB" | "Gi" => 1 << 30,
+        "k" | "kB" | "K" | "KB" => 1_000,
+        "M" | "MB" => 1_000_000,
+        "G" | "GB" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "unknown unit \"{other}\": use KiB, MiB, GiB, k, M or G"
+            ));
+        }
+    };
+    match n.checked_mul(mult) {
+        Some(0) => Err("the size must be at least 1 byte".into()),
+        Some(b) => Ok(b),
+        None => Err(format!("\"{s}\" is too large")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Trigger(args)) => trigger(args),
+        None => serve(cli.serve),
+    }
+}
+
+fn trigger(args: TriggerArgs) -> ExitCode {
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(&args.body) {
+        eprintln!("tentacular-engine trigger: --body is not valid JSON: {e}");
+        return ExitCode::from(2);
+    }
+    let req = client::TriggerRequest {
+        url: args.url,
+        body: args.body,
+        timeout: args.timeout,
+        retries: args.retries,
+        ..client::TriggerRequest::new("")
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tentacular-engine trigger: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(client::post(&req, |attempt, reason, wait| {
+        eprintln!(
+            "tentacular-engine trigger: attempt {attempt}: {reason}; retrying in {}",
+            humantime::format_duration(wait)
+        );
+    }));
+    match result {
+        Ok(res) => {
+            println!("{}", res.body);
+            eprintln!(
+                "tentacular-engine trigger: {} answered {}",
+                req.url, res.status
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if let client::TriggerError::Status { body, .. } = &e {
+                println!("{body}");
+            }
+            eprintln!("tentacular-engine trigger: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+        LogFormat::Text => builder.with_target(false).init(),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    init_logs(args.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return startup_failed(&format!("cannot start the runtime: {e}")),
+    };
+    rt.block_on(serve_async(args))
+}
+
+fn startup_failed(message: &str) -> ExitCode {
+    tracing::error!(
+        "engine failed to start: {}",
+        message.lines().next().unwrap_or("")
+    );
+    eprintln!("tentacular-engine: engine failed to start:\n{message}");
+    ExitCode::FAILURE
+}
+
+async fn serve_async(args: ServeArgs) -> ExitCode {
+    let Some(workflow) = args.workflow else {
+        return startup_failed("--workflow is required");
+    };
+    let sandbox = match Sandbox::new(SandboxConfig::default()) {
+        Ok(s) => s,
+        Err(e) => return startup_failed(&format!("the sandbox cannot be set up: {e}")),
+    };
+    let transport = match NetTransport::new() {
+        Ok(t) => t,
+        Err(e) => return startup_failed(&format!("the network transport cannot be set up: {e}")),
+    };
+    let loader = Loader::new(sandbox, workflow, Arc::new(transport)).secrets(args.secrets);
+    let workload = match loader.load().await {
+        Ok(w) => w,
+        Err(e) => return startup_failed(&e.to_string()),
+    };
+    {
+        let wf = workload.workflow();
+        let stages: Vec<String> = workload
+            .runner
+            .plan()
+            .stages()
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        tracing::info!(
+            workflow = wf.name.as_str(),
+            version = wf.version.as_str(),
+            stages = %stages.join(" → "),
+            "workflow loaded"
+        );
+        triggers::announce_unserved(wf);
+    }
+    let config = ServerConfig {
+        max_in_flight: args.max_in_flight as usize,
+        body_limit: args.max_body,
+        ..ServerConfig::default()
+    };
+    let app = App::new(workload, config);
+    let addr = SocketAddr::new(args.bind, args.port);
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => return startup_failed(&format!("cannot listen on {addr}: {e}")),
+    };
+    let local = listener.local_addr().unwrap_or(addr);
+    if args.cron {
+        triggers::cron::spawn(app.clone());
+    }
+    if args.watch
+        && let Err(e) = tentacular_engine::watch::spawn(app.clone(), loader.clone())
+    {
+        return startup_failed(&e.to_string());
+    }
+    tracing::info!(
+        address = %local,
+        max_in_flight = args.max_in_flight,
+        max_body = args.max_body,
+        watch = args.watch,
+        cron = args.cron,
+        "listening: GET /health, GET|POST /run, POST /webhook/<provider>, GET /metrics"
+    );
+    match server::serve(listener, app, server::shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            eprintln!("tentacular-engine: server failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("5M"), Ok(5_000_000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("1Tb").is_err());
+    }
+
+    #[test]
+    fn flags_parse() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let c = Cli::try_parse_from([
+            "tentacular-engine",
+            "--workflow",
+            "wf",
+            "--port",
+            "9000",
+            "--watch",
+            "--max-in-flight",
+            "8",
+        ])
+        .unwrap();
+        assert!(c.command.is_none());
+        assert_eq!(c.serve.port, 9000);
+        assert!(c.serve.watch && !c.serve.cron);
+        assert_eq!(c.serve.max_in_flight, 8);
+        assert!(
+            Cli::try_parse_from(["tentacular-engine"]).is_err(),
+            "--workflow is required"
+        );
+        let c = Cli::try_parse_from([
+            "tentacular-engine",
+            "trigger",
+            "http://x/run",
+            "--retries",
+            "2",
+            "--timeout",
+            "5s",
+        ])
+        .unwrap();
+        let Some(Command::Trigger(t)) = c.command else {
+            panic!()
+        };
+        assert_eq!(
+            (t.retries, t.timeout, t.body.as_str()),
+            (2, Duration::from_secs(5), "{}")
+        );
+    }
+}

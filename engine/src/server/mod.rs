@@ -1,0 +1,141 @@
+//! The engine's HTTP server (axum).
+//!
+//! | endpoint | answers |
+//! | --- | --- |
+//! | `GET /health` | 200 `{"status":"ok"}` |
+//! | `GET /run`, `POST /run` | runs the DAG; 200 when it succeeded, 500 when a node failed; the body is the `ExecutionResult`, pretty-printed with 2-space indent. The POST body is the roots' input; an empty body or one that is not JSON is taken as `{}` (as the original did), `GET` always gives `{}` |
+//! | `POST /webhook/<provider>` | GitHub deliveries: signature, event/action matching, then a run in the background (see [`handlers`]) |
+//! | `GET /metrics` | Prometheus text |
+//!
+//! Every error is `{"error": "<message>"}` with a status: 400, 401, 404, 405, 413 (body over
+//! [`ServerConfig::body_limit`]), 429 with `Retry-After` (more than
+//! [`ServerConfig::max_in_flight`] runs), 500, 503 with `Retry-After` (shutting down).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use tentacular_engine::server::{self, App, Loader, ServerConfig};
+//! use tentacular_sandbox::{Sandbox, SandboxConfig, fetch::net::NetTransport};
+//!
+//! let sandbox = Sandbox::new(SandboxConfig::default())?;
+//! let loader = Loader::new(sandbox, "example-workflows/word-counter", Arc::new(NetTransport::new()?));
+//! let app = App::new(loader.load().await?, ServerConfig::default());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! // Serves until SIGTERM/SIGINT, then finishes every run in flight.
+//! server::serve(listener, app, server::shutdown_signal()).await?;
+//! # Ok(()) }
+//! ```
+
+mod app;
+mod error;
+pub mod handlers;
+mod metrics;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+
+pub use app::{
+    App, Loader, Refused, RunEvent, RunSource, Served, WEBHOOK_SECRET_ENV, Workload, WorkloadError,
+};
+pub use error::{ApiError, ErrorDetail};
+
+/// How the server admits work.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Most runs executing at once (HTTP, webhook and cron together); beyond it `/run` and
+    /// webhooks answer 429 with `Retry-After` and cron firings are skipped. Nothing queues.
+    /// By default, 64.
+    pub max_in_flight: usize,
+    /// Largest request body in bytes; a larger one gets 413. By default, 10 MiB.
+    pub body_limit: usize,
+    /// The `Retry-After` of 429 and 503 answers. By default, 1 s.
+    pub retry_after: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_in_flight: 64,
+            body_limit: 10 << 20,
+            retry_after: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The routes, ready for [`axum::serve`] or `tower::ServiceExt::oneshot`.
+pub fn router(app: App) -> Router {
+    let limit = app.config().body_limit;
+    Router::new()
+        .route("/health", get(handlers::health))
+        .route("/run", get(handlers::run_get).post(handlers::run_post))
+        .route("/webhook/{provider}", post(handlers::webhook))
+        .route("/metrics", get(handlers::metrics))
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            handlers::limit_declared_length,
+        ))
+        .layer(axum::middleware::from_fn(handlers::log_errors))
+        .with_state(app)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then shuts down gracefully: stops
+/// accepting connections and the triggers, answers the requests already received, and waits
+/// for every run in flight (including webhook and cron runs in the background) to finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let signal_app = app.clone();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!(
+            in_flight = signal_app.in_flight(),
+            "shutting down: no new connections; finishing runs in flight"
+        );
+        signal_app.begin_shutdown();
+    };
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router(app.clone()))
+        .with_graceful_shutdown(signal)
+        .await?;
+    app.drain().await;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!(signal = "SIGTERM", "signal received"),
+                    _ = int.recv() => tracing::info!(signal = "SIGINT", "signal received"),
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
