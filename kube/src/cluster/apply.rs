@@ -114,6 +114,23 @@ pub(crate) fn resource_name<K: Resource<DynamicType = ()>>() -> String {
     }
 }
 
+/// What "changed" means for an object: everything but its status and the metadata the server
+/// or controllers maintain. (Comparing resourceVersions would count a controller's concurrent
+/// status write as an update.)
+fn fingerprint<K: Serialize>(obj: &K) -> serde_json::Value {
+    let mut v = serde_json::to_value(obj).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("status");
+        if let Some(meta) = o.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            meta.retain(|k, _| matches!(k.as_str(), "labels" | "annotations" | "finalizers"));
+            if let Some(ann) = meta.get_mut("annotations").and_then(|a| a.as_object_mut()) {
+                ann.retain(|k, _| !k.starts_with("deployment.kubernetes.io/"));
+            }
+        }
+    }
+    v
+}
+
 impl Cluster {
     /// Applies every object of `manifests` (server-side apply, field manager `tntc`, forced),
     /// prunes stale ones, and restarts the rollout when only the Secret changed.
@@ -202,10 +219,10 @@ impl Cluster {
         let name = obj.meta().name.clone().unwrap_or_default();
         let resource = resource_name::<K>();
         let before = api
-            .get_metadata_opt(&name)
+            .get_opt(&name)
             .await
             .map_err(|e| self.err("get", &resource, Some(ns), e))?
-            .and_then(|m| m.metadata.resource_version);
+            .map(|o| fingerprint(&o));
         let mut pp = PatchParams::apply(FIELD_MANAGER).force();
         pp.dry_run = opts.server_dry_run;
         let after = api
@@ -217,9 +234,7 @@ impl Cluster {
             })?;
         Ok(match before {
             None => Action::Created,
-            Some(rv) if after.meta().resource_version.as_deref() == Some(rv.as_str()) => {
-                Action::Unchanged
-            }
+            Some(b) if b == fingerprint(&after) => Action::Unchanged,
             Some(_) => Action::Updated,
         })
     }

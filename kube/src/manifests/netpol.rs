@@ -30,8 +30,10 @@ pub const PRIVATE_V4: [&str; 5] = [
     "172.16.0.0/12",
     "192.168.0.0/16",
 ];
-/// IPv6 ranges excluded from "any public address": unique-local, link-local, IPv4-mapped.
-pub const PRIVATE_V6: [&str; 3] = ["fc00::/7", "fe80::/10", "::ffff:0:0/96"];
+/// IPv6 ranges excluded from "any public address": unique-local and link-local. (IPv4-mapped
+/// `::ffff:0:0/96` cannot be listed: the API server reads it as IPv4 and rejects it as "not a
+/// subset of `::/0`"; such addresses never appear on the wire anyway.)
+pub const PRIVATE_V6: [&str; 2] = ["fc00::/7", "fe80::/10"];
 const CLUSTER_SUFFIX: &str = ".svc.cluster.local";
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
