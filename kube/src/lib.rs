@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod cluster;
+pub mod config;
 pub mod error;
 pub mod manifests;
 
