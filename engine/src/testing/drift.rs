@@ -55,13 +55,20 @@ pub struct DriftReport {
 
 /// Builds the report from the node sources and what the tests did.
 pub fn report(loaded: &LoadedWorkflow, traffic: &Traffic) -> DriftReport {
-    let declared: BTreeSet<String> = loaded.workflow.contract.as_ref().map(|c| c.dependencies.keys().map(|k| k.to_string()).collect()).unwrap_or_default();
+    let declared: BTreeSet<String> = loaded
+        .workflow
+        .contract
+        .as_ref()
+        .map(|c| c.dependencies.keys().map(|k| k.to_string()).collect())
+        .unwrap_or_default();
     let mut asked: BTreeSet<String> = BTreeSet::new();
     let mut secrets_read: BTreeSet<String> = BTreeSet::new();
     let mut deno_deps: BTreeSet<String> = BTreeSet::new();
     let mut legacy_in_source = Vec::new();
     for (id, node) in &loaded.workflow.nodes {
-        let Ok(source) = std::fs::read_to_string(loaded.dir.join(&node.path)) else { continue };
+        let Ok(source) = std::fs::read_to_string(loaded.dir.join(&node.path)) else {
+            continue;
+        };
         let names = dependency_names(&source);
         if loaded.workflow.runtime_of(id) == Runtime::Deno {
             deno_deps.extend(names.iter().cloned());
@@ -76,14 +83,18 @@ pub fn report(loaded: &LoadedWorkflow, traffic: &Traffic) -> DriftReport {
     let dead: Vec<String> = declared
         .iter()
         // Referenced in source (e.g. a Postgres dependency whose host a node reads) counts as used.
-        .filter(|d| !traffic.dependencies.contains(*d) && !deno_deps.contains(*d) && !asked.contains(*d))
+        .filter(|d| {
+            !traffic.dependencies.contains(*d) && !deno_deps.contains(*d) && !asked.contains(*d)
+        })
         .cloned()
         .collect();
     let violations = undeclared
         .iter()
         .map(|d| Finding {
             kind: "undeclared-dependency",
-            message: format!("a node calls ctx.dependency(\"{d}\"), which the contract does not declare"),
+            message: format!(
+                "a node calls ctx.dependency(\"{d}\"), which the contract does not declare"
+            ),
             suggestion: format!("add {d} to contract.dependencies in workflow.yaml"),
         })
         .collect::<Vec<_>>();
@@ -99,14 +110,17 @@ pub fn report(loaded: &LoadedWorkflow, traffic: &Traffic) -> DriftReport {
         warnings.push(Finding {
             kind: "direct-fetch",
             message: format!("node \"{node}\" uses legacy ctx.fetch"),
-            suggestion: "use ctx.dependency(\"<name>\").fetch(path) so the contract names the host".into(),
+            suggestion: "use ctx.dependency(\"<name>\").fetch(path) so the contract names the host"
+                .into(),
         });
     }
     for svc in &secrets_read {
         warnings.push(Finding {
             kind: "direct-secrets",
             message: format!("legacy ctx.secrets.{svc} read"),
-            suggestion: format!("declare auth on a dependency and use ctx.dependency(\"{svc}\").secret"),
+            suggestion: format!(
+                "declare auth on a dependency and use ctx.dependency(\"{svc}\").secret"
+            ),
         });
     }
     DriftReport {
@@ -130,7 +144,10 @@ fn dependency_names(source: &str) -> BTreeSet<String> {
     while let Some(i) = rest.find(".dependency(") {
         rest = &rest[i + ".dependency(".len()..];
         let trimmed = rest.trim_start();
-        if let Some(q) = trimmed.chars().next().filter(|c| *c == '"' || *c == '\'' || *c == '`')
+        if let Some(q) = trimmed
+            .chars()
+            .next()
+            .filter(|c| *c == '"' || *c == '\'' || *c == '`')
             && let Some(end) = trimmed[1..].find(q)
         {
             out.insert(trimmed[1..1 + end].to_string());

@@ -72,7 +72,12 @@ pub struct TestReport {
 impl TestReport {
     /// True when every test passed and the drift report has no violations (unless `warn`).
     pub fn passed(&self, warn: bool) -> bool {
-        self.test_results.iter().all(|t| t.passed) && (warn || self.drift.as_ref().is_none_or(|d| !d.summary.has_violations))
+        self.test_results.iter().all(|t| t.passed)
+            && (warn
+                || self
+                    .drift
+                    .as_ref()
+                    .is_none_or(|d| !d.summary.has_violations))
     }
 }
 
@@ -89,12 +94,19 @@ pub enum TestError {
 }
 
 /// Runs the tests of `loaded`.
-pub async fn run(sandbox: &Sandbox, loaded: LoadedWorkflow, options: &TestOptions) -> Result<TestReport, TestError> {
+pub async fn run(
+    sandbox: &Sandbox,
+    loaded: LoadedWorkflow,
+    options: &TestOptions,
+) -> Result<TestReport, TestError> {
     if let Some(node) = &options.node
         && !loaded.workflow.nodes.contains_key(node)
     {
         let known: Vec<&str> = loaded.workflow.nodes.keys().map(|n| n.as_str()).collect();
-        return Err(TestError::Fixtures(format!("{node}: node not found (nodes: {})", known.join(", "))));
+        return Err(TestError::Fixtures(format!(
+            "{node}: node not found (nodes: {})",
+            known.join(", ")
+        )));
     }
     let runner = Runner::load(sandbox, loaded.clone()).await?;
     let mut traffic = Traffic::default();
@@ -102,7 +114,8 @@ pub async fn run(sandbox: &Sandbox, loaded: LoadedWorkflow, options: &TestOption
     if options.pipeline {
         results.push(pipeline(&runner, &loaded, options, &mut traffic).await?);
     } else {
-        let set = fixtures::discover(&loaded.dir, loaded.workflow.nodes.keys()).map_err(|e| TestError::Fixtures(e.to_string()))?;
+        let set = fixtures::discover(&loaded.dir, loaded.workflow.nodes.keys())
+            .map_err(|e| TestError::Fixtures(e.to_string()))?;
         for (node, files) in &set.by_node {
             if options.node.as_ref().is_some_and(|n| n != node) {
                 continue;
@@ -119,23 +132,47 @@ pub async fn run(sandbox: &Sandbox, loaded: LoadedWorkflow, options: &TestOption
             tracing::warn!(file = %orphan.path.display(), "{}", orphan.hint);
         }
     }
-    let drift = loaded.workflow.contract.as_ref().map(|_| drift::report(&loaded, &traffic));
-    Ok(TestReport { test_results: results, drift })
+    let drift = loaded
+        .workflow
+        .contract
+        .as_ref()
+        .map(|_| drift::report(&loaded, &traffic));
+    Ok(TestReport {
+        test_results: results,
+        drift,
+    })
 }
 
 fn case(name: String, passed: bool, ms: u64, error: Option<String>) -> TestCase {
-    TestCase { name, passed, skipped: None, duration_ms: ms, error, logs: Vec::new(), fixture: None, recorded: Vec::new() }
+    TestCase {
+        name,
+        passed,
+        skipped: None,
+        duration_ms: ms,
+        error,
+        logs: Vec::new(),
+        fixture: None,
+        recorded: Vec::new(),
+    }
 }
 
 fn skipped(name: String, why: String) -> TestCase {
-    TestCase { skipped: Some(why), ..case(name, true, 0, None) }
+    TestCase {
+        skipped: Some(why),
+        ..case(name, true, 0, None)
+    }
 }
 
 fn deno_reason(node: &NodeId) -> String {
-    format!("node \"{node}\" declares `runtime: deno`; Deno compatibility mode is not available in this build yet")
+    format!(
+        "node \"{node}\" declares `runtime: deno`; Deno compatibility mode is not available in this build yet"
+    )
 }
 
-fn transport_for(http: Option<Vec<HttpExchange>>, options: &TestOptions) -> Result<FixtureTransport, String> {
+fn transport_for(
+    http: Option<Vec<HttpExchange>>,
+    options: &TestOptions,
+) -> Result<FixtureTransport, String> {
     if options.record {
         FixtureTransport::recording().map_err(|e| e.to_string())
     } else {
@@ -178,8 +215,16 @@ async fn node_test(
         Ok(t) => Arc::new(t),
         Err(e) => return case(name, false, 0, Some(e)),
     };
-    let bindings = Bindings::with_config(loaded, config_for(loaded, &fixture), &fixture.secrets(), transport.clone());
-    let caps = bindings.capabilities(node).expect("bindings cover every node").clone();
+    let bindings = Bindings::with_config(
+        loaded,
+        config_for(loaded, &fixture),
+        &fixture.secrets(),
+        transport.clone(),
+    );
+    let caps = bindings
+        .capabilities(node)
+        .expect("bindings cover every node")
+        .clone();
     let limits = bindings.limits(node).cloned().unwrap_or_default();
     let outcome = runner.run_node(node, &fixture.input, &caps, &limits).await;
     let seen = transport.traffic();
@@ -191,7 +236,10 @@ async fn node_test(
             if let Some(expected) = &fixture.expected {
                 let diffs = compare(expected, actual);
                 if !diffs.is_empty() {
-                    problems.push(format!("output differs from `expected`:\n{}", render_differences(&diffs, 20)));
+                    problems.push(format!(
+                        "output differs from `expected`:\n{}",
+                        render_differences(&diffs, 20)
+                    ));
                 }
             }
         }
@@ -199,8 +247,17 @@ async fn node_test(
     if !options.record {
         problems.extend(seen.unexpected.iter().cloned());
     }
-    let mut c = case(name, problems.is_empty(), started.elapsed().as_millis() as u64, (!problems.is_empty()).then(|| problems.join("\n")));
-    c.logs = outcome.logs.iter().map(|l| format!("{} {}", l.level.as_str(), l.message)).collect();
+    let mut c = case(
+        name,
+        problems.is_empty(),
+        started.elapsed().as_millis() as u64,
+        (!problems.is_empty()).then(|| problems.join("\n")),
+    );
+    c.logs = outcome
+        .logs
+        .iter()
+        .map(|l| format!("{} {}", l.level.as_str(), l.message))
+        .collect();
     c.fixture = Some(file.path.clone());
     c.recorded = seen.recorded;
     c
@@ -208,40 +265,95 @@ async fn node_test(
 
 fn stack_of(e: &tentacular_sandbox::NodeError) -> String {
     match e {
-        tentacular_sandbox::NodeError::JsError { stack, .. } if !stack.is_empty() => format!("\n{stack}"),
+        tentacular_sandbox::NodeError::JsError { stack, .. } if !stack.is_empty() => {
+            format!("\n{stack}")
+        }
         _ => String::new(),
     }
 }
 
-async fn pipeline(runner: &Runner, loaded: &LoadedWorkflow, options: &TestOptions, traffic: &mut Traffic) -> Result<TestCase, TestError> {
-    if let Some(node) = loaded.workflow.nodes.keys().find(|n| loaded.workflow.runtime_of(n) == Runtime::Deno) {
+async fn pipeline(
+    runner: &Runner,
+    loaded: &LoadedWorkflow,
+    options: &TestOptions,
+    traffic: &mut Traffic,
+) -> Result<TestCase, TestError> {
+    if let Some(node) = loaded
+        .workflow
+        .nodes
+        .keys()
+        .find(|n| loaded.workflow.runtime_of(n) == Runtime::Deno)
+    {
         return Ok(skipped("pipeline".into(), deno_reason(node)));
     }
     let started = Instant::now();
-    let fixture = fixtures::load_pipeline(&loaded.dir).map_err(|e| TestError::Fixtures(e.to_string()))?;
+    let fixture =
+        fixtures::load_pipeline(&loaded.dir).map_err(|e| TestError::Fixtures(e.to_string()))?;
     let (input, http, expected, secrets, config) = match &fixture {
-        Some(f) => (f.input.clone(), f.http.clone(), f.expected.clone(), f.secrets(), config_for(loaded, f)),
-        None => (Value::Object(Map::new()), None, None, Default::default(), grants::ctx_config(&loaded.workflow)),
+        Some(f) => (
+            f.input.clone(),
+            f.http.clone(),
+            f.expected.clone(),
+            f.secrets(),
+            config_for(loaded, f),
+        ),
+        None => (
+            Value::Object(Map::new()),
+            None,
+            None,
+            Default::default(),
+            grants::ctx_config(&loaded.workflow),
+        ),
     };
-    let input = if input.is_null() { Value::Object(Map::new()) } else { input };
+    let input = if input.is_null() {
+        Value::Object(Map::new())
+    } else {
+        input
+    };
     let transport = Arc::new(transport_for(http, options).map_err(TestError::Fixtures)?);
     let bindings = Bindings::with_config(loaded, config, &secrets, transport.clone());
     let report = runner.run(&bindings, input).await;
     let seen = transport.traffic();
     merge(traffic, &seen);
-    let mut problems: Vec<String> = report.result.errors.iter().map(|(n, e)| format!("{n}: {e}")).collect();
+    let mut problems: Vec<String> = report
+        .result
+        .errors
+        .iter()
+        .map(|(n, e)| format!("{n}: {e}"))
+        .collect();
     if let Some(Value::Object(expected)) = &expected {
-        let outputs: Map<String, Value> = report.result.outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let outputs: Map<String, Value> = report
+            .result
+            .outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let diffs = compare_outputs(expected, &outputs);
         if !diffs.is_empty() {
-            problems.push(format!("outputs differ from `expected`:\n{}", render_differences(&diffs, 20)));
+            problems.push(format!(
+                "outputs differ from `expected`:\n{}",
+                render_differences(&diffs, 20)
+            ));
         }
     }
     if !options.record {
         problems.extend(seen.unexpected.iter().cloned());
     }
-    let mut c = case("pipeline".into(), problems.is_empty(), started.elapsed().as_millis() as u64, (!problems.is_empty()).then(|| problems.join("\n")));
-    c.logs = report.logs.iter().flat_map(|(n, lines)| lines.iter().map(move |l| format!("[{n}] {} {}", l.level.as_str(), l.message))).collect();
+    let mut c = case(
+        "pipeline".into(),
+        problems.is_empty(),
+        started.elapsed().as_millis() as u64,
+        (!problems.is_empty()).then(|| problems.join("\n")),
+    );
+    c.logs = report
+        .logs
+        .iter()
+        .flat_map(|(n, lines)| {
+            lines
+                .iter()
+                .map(move |l| format!("[{n}] {} {}", l.level.as_str(), l.message))
+        })
+        .collect();
     Ok(c)
 }
 

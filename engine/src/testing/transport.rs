@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
-use tentacular_sandbox::fetch::{InboundResponse, OutboundRequest, RequestVia, Transport, TransportError};
+use tentacular_sandbox::fetch::{
+    InboundResponse, OutboundRequest, RequestVia, Transport, TransportError,
+};
 
 use crate::fixtures::{HttpExchange, HttpMocks, HttpRequest};
 use crate::spec::DependencyName;
@@ -56,22 +58,40 @@ impl FixtureTransport {
             Some(list) => Mode::Strict(Mutex::new(HttpMocks::new(list))),
             None => Mode::Mock,
         };
-        FixtureTransport { mode, traffic: Arc::default() }
+        FixtureTransport {
+            mode,
+            traffic: Arc::default(),
+        }
     }
 
     /// The real network, recording every exchange.
     pub fn recording() -> Result<Self, TransportError> {
-        Ok(FixtureTransport { mode: Mode::Record(tentacular_sandbox::fetch::net::NetTransport::new()?), traffic: Arc::default() })
+        Ok(FixtureTransport {
+            mode: Mode::Record(tentacular_sandbox::fetch::net::NetTransport::new()?),
+            traffic: Arc::default(),
+        })
     }
 
     /// What happened so far, including strict entries that were never requested.
     pub fn traffic(&self) -> Traffic {
-        let mut t = self.traffic.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut t = self
+            .traffic
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         if let Mode::Strict(mocks) = &self.mode {
             let mocks = mocks.lock().unwrap_or_else(|p| p.into_inner());
             for (i, e) in mocks.unused() {
-                let target = e.dependency.as_ref().map(|d| format!("{d} {}", e.path.as_deref().unwrap_or(""))).or(e.url.clone()).unwrap_or_default();
-                t.unexpected.push(format!("fixture http[{i}] ({} {target}) was never requested", e.method));
+                let target = e
+                    .dependency
+                    .as_ref()
+                    .map(|d| format!("{d} {}", e.path.as_deref().unwrap_or("")))
+                    .or(e.url.clone())
+                    .unwrap_or_default();
+                t.unexpected.push(format!(
+                    "fixture http[{i}] ({} {target}) was never requested",
+                    e.method
+                ));
             }
         }
         t
@@ -86,11 +106,19 @@ fn path_of(req: &OutboundRequest) -> String {
 }
 
 fn json_response(status: u16, body: &Value) -> InboundResponse {
-    InboundResponse { status, headers: vec![("content-type".into(), "application/json".into())], body: body.to_string().into_bytes() }
+    InboundResponse {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+    }
 }
 
 impl Transport for FixtureTransport {
-    fn send(&self, req: OutboundRequest, max_body: usize) -> BoxFuture<'_, Result<InboundResponse, TransportError>> {
+    fn send(
+        &self,
+        req: OutboundRequest,
+        max_body: usize,
+    ) -> BoxFuture<'_, Result<InboundResponse, TransportError>> {
         Box::pin(async move {
             {
                 let mut t = self.traffic.lock().unwrap_or_else(|p| p.into_inner());
@@ -102,31 +130,67 @@ impl Transport for FixtureTransport {
             let path = path_of(&req);
             match &self.mode {
                 Mode::Mock => Ok(match &req.via {
-                    RequestVia::Legacy { service, path } => json_response(200, &json!({"mock": true, "service": service, "path": path})),
-                    RequestVia::Dependency { path } => json_response(200, &json!({"mock": true, "dependency": req.dependency, "path": path})),
-                    RequestVia::Url => json_response(200, &json!({"mock": true, "dependency": req.dependency, "path": path})),
+                    RequestVia::Legacy { service, path } => json_response(
+                        200,
+                        &json!({"mock": true, "service": service, "path": path}),
+                    ),
+                    RequestVia::Dependency { path } => json_response(
+                        200,
+                        &json!({"mock": true, "dependency": req.dependency, "path": path}),
+                    ),
+                    RequestVia::Url => json_response(
+                        200,
+                        &json!({"mock": true, "dependency": req.dependency, "path": path}),
+                    ),
                     _ => json_response(200, &json!({"mock": true})),
                 }),
                 Mode::Strict(mocks) => {
                     let url = req.url.to_string();
-                    let probe = HttpRequest { dependency: Some(&req.dependency), url: &url, method: &req.method, path: &path };
-                    let answer = mocks.lock().unwrap_or_else(|p| p.into_inner()).answer(&probe).cloned();
+                    let probe = HttpRequest {
+                        dependency: Some(&req.dependency),
+                        url: &url,
+                        method: &req.method,
+                        path: &path,
+                    };
+                    let answer = mocks
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .answer(&probe)
+                        .cloned();
                     match answer {
                         Ok(e) => {
                             let body = match &e.body {
                                 Value::String(s) => s.clone().into_bytes(),
                                 other => other.to_string().into_bytes(),
                             };
-                            let mut headers: Vec<(String, String)> = e.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                            if !e.body.is_string() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                            let mut headers: Vec<(String, String)> = e
+                                .headers
+                                .iter()
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect();
+                            if !e.body.is_string()
+                                && !headers
+                                    .iter()
+                                    .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                            {
                                 headers.push(("content-type".into(), "application/json".into()));
                             }
-                            Ok(InboundResponse { status: e.status, headers, body })
+                            Ok(InboundResponse {
+                                status: e.status,
+                                headers,
+                                body,
+                            })
                         }
                         Err(unexpected) => {
                             let text = unexpected.to_string();
-                            self.traffic.lock().unwrap_or_else(|p| p.into_inner()).unexpected.push(text.clone());
-                            Err(TransportError::Failed(format!("{text} (not in the fixture's http list; tests never reach the network)")))
+                            self.traffic
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .unexpected
+                                .push(text.clone());
+                            Err(TransportError::Failed(format!(
+                                "{text} (not in the fixture's http list; tests never reach the network)"
+                            )))
                         }
                     }
                 }
@@ -142,8 +206,20 @@ impl Transport for FixtureTransport {
                         .filter(|(k, _)| k.eq_ignore_ascii_case("content-type"))
                         .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
                         .collect();
-                    let exchange = HttpExchange { dependency: DependencyName::new(dependency).ok(), url: None, method, path: Some(path), status: response.status, headers, body };
-                    self.traffic.lock().unwrap_or_else(|p| p.into_inner()).recorded.push(exchange);
+                    let exchange = HttpExchange {
+                        dependency: DependencyName::new(dependency).ok(),
+                        url: None,
+                        method,
+                        path: Some(path),
+                        status: response.status,
+                        headers,
+                        body,
+                    };
+                    self.traffic
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .recorded
+                        .push(exchange);
                     Ok(response)
                 }
             }
