@@ -42,6 +42,8 @@ pub enum Command {
     Secrets(commands::secrets::Secrets),
     /// Run a workflow's fixtures (or its whole pipeline) in the sandbox, offline.
     Test(commands::test::Test),
+    /// Serve a workflow locally with hot reload and cron (the engine, in process).
+    Dev(commands::dev::Dev),
     /// Print the version.
     Version(commands::version::Version),
 }
@@ -56,6 +58,7 @@ impl Cli {
             Command::Visualize(c) => c.run(&out),
             Command::Secrets(c) => c.run(&out),
             Command::Test(c) => c.run(&out),
+            Command::Dev(c) => c.run(&out),
             Command::Version(c) => c.run(&out),
         }
     }

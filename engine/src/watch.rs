@@ -30,7 +30,7 @@ pub const DEBOUNCE: Duration = Duration::from_millis(200);
 #[non_exhaustive]
 pub enum WatchError {
     /// The workflow directory cannot be resolved.
-    #[error("cannot watch {}: {source}", path.display())]
+    #[error("cannot watch {}", path.display())]
     Path {
         /// The directory.
         path: PathBuf,
@@ -39,7 +39,7 @@ pub enum WatchError {
         source: std::io::Error,
     },
     /// The operating system's file watcher failed (e.g. the inotify limit is reached).
-    #[error("cannot watch {}: {source}", path.display())]
+    #[error("cannot watch {}", path.display())]
     Notify {
         /// The directory.
         path: PathBuf,

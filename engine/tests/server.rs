@@ -270,6 +270,7 @@ async fn unknown_paths_and_methods_get_json_errors() {
     assert_eq!(body_json(res).await, json!({"error": "Not Found"}));
     let res = send(&app, Request::delete("/run").body(Body::empty()).unwrap()).await;
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers()[header::ALLOW], "GET,HEAD,POST");
     assert_eq!(body_json(res).await, json!({"error": "Method Not Allowed"}));
     let res = send(&app, get("/webhook/github")).await;
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
@@ -743,6 +744,21 @@ fn queue_triggers_are_announced_as_not_served() {
     );
 }
 
+async fn wait_metric(app: &App, line: &str) {
+    let t = Instant::now();
+    loop {
+        let m = body_text(send(app, get("/metrics")).await).await;
+        if m.contains(line) {
+            return;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "{line} never appeared in:\n{m}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn wait_for(app: &App, what: &str, mut ok: impl FnMut(&Value) -> bool) -> Value {
     let t = Instant::now();
     loop {
@@ -792,18 +808,7 @@ async fn watch_reloads_nodes_and_spec_and_keeps_the_last_good_version() {
         "name: hot\nversion: \"1.0.0\"\ntriggers: [\n",
     )
     .unwrap();
-    let t = Instant::now();
-    loop {
-        let m = body_text(send(&app, get("/metrics")).await).await;
-        if m.contains("tentacular_reloads_total{result=\"error\"} 1\n") {
-            break;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "the failed reload is counted: {m}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_metric(&app, "tentacular_reloads_total{result=\"error\"} 1\n").await;
     let v = body_json(send(&app, post("/run", "{}")).await).await;
     assert_eq!(
         v["outputs"]["greet"],
@@ -819,9 +824,10 @@ async fn watch_reloads_nodes_and_spec_and_keeps_the_last_good_version() {
         "export default async function run( { return 1 }\n",
     )
     .unwrap();
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    wait_metric(&app, "tentacular_reloads_total{result=\"error\"} 2\n").await;
     let v = body_json(send(&app, post("/run", "{}")).await).await;
     assert_eq!(v["outputs"]["greet"], json!({"says": "v2"}));
+    assert_eq!(app.generation(), 2);
 
     // Fix it and grow the DAG from workflow.yaml: a new node and an edge are picked up.
     std::fs::write(

@@ -1,5 +1,6 @@
 //! One module per command; each holds a clap `Args` struct with `run(self, &Output)`.
 
+pub mod dev;
 pub mod init;
 pub mod secrets;
 pub mod test;

@@ -65,13 +65,13 @@ impl Workload {
 #[non_exhaustive]
 pub enum WorkloadError {
     /// `workflow.yaml` is invalid (or missing).
-    #[error("{0}")]
+    #[error(transparent)]
     Spec(#[from] SpecErrors),
     /// The secrets could not be read.
-    #[error("secrets: {0}")]
-    Secrets(#[source] crate::Error),
+    #[error(transparent)]
+    Secrets(crate::Error),
     /// One or more nodes did not load.
-    #[error("{0}")]
+    #[error(transparent)]
     Nodes(#[from] LoadFailure),
 }
 
@@ -193,6 +193,7 @@ impl Loader {
 
 /// What started a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RunSource {
     /// `GET|POST /run` (the manual trigger).
     Manual,

@@ -30,6 +30,7 @@ mod app;
 mod error;
 pub mod handlers;
 mod metrics;
+mod start;
 
 use std::future::Future;
 use std::time::Duration;
@@ -43,6 +44,7 @@ pub use app::{
     App, Loader, Refused, RunEvent, RunSource, Served, WEBHOOK_SECRET_ENV, Workload, WorkloadError,
 };
 pub use error::{ApiError, ErrorDetail};
+pub use start::{ServeOptions, StartError, Started, start};
 
 /// How the server admits work.
 #[derive(Debug, Clone)]
@@ -112,6 +114,43 @@ pub async fn serve(
     app.drain().await;
     tracing::info!("shut down");
     Ok(())
+}
+
+/// The format of the engine's logs on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line, fields at the top level (for log collectors).
+    Json,
+    /// Human-readable lines (for `tntc dev`).
+    Text,
+}
+
+/// Installs the process's log subscriber on stderr, filtered by `RUST_LOG` (by default
+/// `info`); text is coloured only on a terminal and never with `NO_COLOR`. Node log lines have the target `tentacular::node` and a `node` field. Returns
+/// false when a subscriber was already installed.
+pub fn init_logging(format: LogFormat) -> bool {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init()
+            .is_ok(),
+        LogFormat::Text => {
+            use std::io::IsTerminal;
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            builder
+                .with_target(false)
+                .with_ansi(colour)
+                .try_init()
+                .is_ok()
+        }
+    }
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).

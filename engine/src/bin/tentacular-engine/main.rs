@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tentacular_engine::server::{self, App, Loader, ServerConfig};
-use tentacular_engine::triggers::{self, client};
+use tentacular_engine::server::{self, Loader, ServerConfig};
+use tentacular_engine::triggers::client;
 use tentacular_sandbox::fetch::net::NetTransport;
 use tentacular_sandbox::{Sandbox, SandboxConfig};
 
@@ -186,19 +186,10 @@ fn trigger(args: TriggerArgs) -> ExitCode {
 }
 
 fn init_logs(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .init(),
-        LogFormat::Text => builder.with_target(false).init(),
-    }
+    server::init_logging(match format {
+        LogFormat::Json => server::LogFormat::Json,
+        LogFormat::Text => server::LogFormat::Text,
+    });
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
@@ -211,6 +202,21 @@ fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return startup_failed(&format!("cannot start the runtime: {e}")),
     };
     rt.block_on(serve_async(args))
+}
+
+/// The error's text followed by each cause not already part of it.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        let t = inner.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = inner.source();
+    }
+    s
 }
 
 fn startup_failed(message: &str) -> ExitCode {
@@ -234,62 +240,22 @@ async fn serve_async(args: ServeArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return startup_failed(&format!("the network transport cannot be set up: {e}")),
     };
-    let loader = Loader::new(sandbox, workflow, Arc::new(transport)).secrets(args.secrets);
-    let workload = match loader.load().await {
-        Ok(w) => w,
-        Err(e) => return startup_failed(&e.to_string()),
+    let opts = server::ServeOptions {
+        loader: Loader::new(sandbox, workflow, Arc::new(transport)).secrets(args.secrets),
+        addr: SocketAddr::new(args.bind, args.port),
+        config: ServerConfig {
+            max_in_flight: args.max_in_flight as usize,
+            body_limit: args.max_body,
+            ..ServerConfig::default()
+        },
+        watch: args.watch,
+        cron: args.cron,
     };
-    {
-        let wf = workload.workflow();
-        let stages: Vec<String> = workload
-            .runner
-            .plan()
-            .stages()
-            .iter()
-            .map(|s| {
-                s.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .collect();
-        tracing::info!(
-            workflow = wf.name.as_str(),
-            version = wf.version.as_str(),
-            stages = %stages.join(" → "),
-            "workflow loaded"
-        );
-        triggers::announce_unserved(wf);
-    }
-    let config = ServerConfig {
-        max_in_flight: args.max_in_flight as usize,
-        body_limit: args.max_body,
-        ..ServerConfig::default()
+    let started = match server::start(opts).await {
+        Ok(s) => s,
+        Err(e) => return startup_failed(&with_causes(&e)),
     };
-    let app = App::new(workload, config);
-    let addr = SocketAddr::new(args.bind, args.port);
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(l) => l,
-        Err(e) => return startup_failed(&format!("cannot listen on {addr}: {e}")),
-    };
-    let local = listener.local_addr().unwrap_or(addr);
-    if args.cron {
-        triggers::cron::spawn(app.clone());
-    }
-    if args.watch
-        && let Err(e) = tentacular_engine::watch::spawn(app.clone(), loader.clone())
-    {
-        return startup_failed(&e.to_string());
-    }
-    tracing::info!(
-        address = %local,
-        max_in_flight = args.max_in_flight,
-        max_body = args.max_body,
-        watch = args.watch,
-        cron = args.cron,
-        "listening: GET /health, GET|POST /run, POST /webhook/<provider>, GET /metrics"
-    );
-    match server::serve(listener, app, server::shutdown_signal()).await {
+    match started.serve(server::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");
