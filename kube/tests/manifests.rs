@@ -339,3 +339,73 @@ fn secrets_are_redactable() {
     let data = m.secret.unwrap().data.unwrap();
     assert_eq!(data["example"].0, b"<redacted>");
 }
+
+/// The validator: `$TENTACULAR_KUBERNETES_VALIDATE`, else the venv `scripts/kubernetes-validate.sh`
+/// installs, else `kubernetes-validate` on PATH.
+fn validator() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TENTACULAR_KUBERNETES_VALIDATE").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::home_dir().map(|h| h.join(".cache")))?;
+    let venv = cache.join("tentacular/kubernetes-validate-venv/bin/kubernetes-validate");
+    if venv.exists() {
+        return Some(venv);
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("kubernetes-validate"))
+            .find(|p| p.exists())
+    })
+}
+
+/// `--dry-run` output must pass `kubernetes-validate --strict` for Kubernetes 1.34.
+#[test]
+fn manifests_pass_kubernetes_validate_strict() {
+    let Some(bin) = validator() else {
+        eprintln!(
+            "\n*** SKIP manifests_pass_kubernetes_validate_strict: kubernetes-validate not found.\n\
+             *** Run kube/scripts/kubernetes-validate.sh once (installs it into a venv), or set \
+             TENTACULAR_KUBERNETES_VALIDATE.\n"
+        );
+        return;
+    };
+    let mut minimal = word_counter();
+    minimal.cron_triggers.clear();
+    minimal.secrets = None;
+    minimal.egress.clear();
+    minimal.runtime_class = RuntimeClassChoice::Disabled;
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, input) in [
+        ("word-counter", word_counter()),
+        ("everything", everything()),
+        ("minimal", minimal),
+    ] {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, manifests::build(&input).unwrap().to_yaml().unwrap()).unwrap();
+        files.push(path);
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    for f in [
+        "deploy/gvisor/runtimeclass.yaml",
+        "deploy/gvisor/test-pod.yaml",
+        "deploy/rbac/deployer-role.yaml",
+    ] {
+        files.push(root.join(f));
+    }
+    let version =
+        std::env::var("TENTACULAR_K8S_SCHEMA_VERSION").unwrap_or_else(|_| "1.34.4".into());
+    let out = std::process::Command::new(&bin)
+        .args(["--strict", "--quiet", "--kubernetes-version", &version])
+        .args(&files)
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    assert!(
+        out.status.success(),
+        "kubernetes-validate --strict failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -40,7 +40,9 @@ pub use audit::{AuditCheck, AuditReport};
 pub use check::{
     CheckOptions, CheckReport, CheckResult, CheckStatus, Permission, required_permissions,
 };
-pub use install::{DEPLOYER_ROLE, InstallOptions, InstallReport, deployer_rbac};
+pub use install::{
+    DEPLOYER_ROLE, InstallOptions, InstallReport, deployer_rbac, gvisor_runtime_class,
+};
 pub use logs::{LogOptions, LogStream};
 pub use profile::{
     ClusterProfile, Extensions, NamespaceProfile, NodeProfile, RuntimeClassProfile,
