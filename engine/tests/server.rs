@@ -686,6 +686,9 @@ async fn graceful_shutdown_finishes_runs_in_flight() {
         .try_recv()
         .expect("the run finished before drain returned");
     assert_eq!(ev.result.outputs["slow"], json!({"slow": true}));
+    tokio::time::timeout(Duration::from_secs(5), app.drain())
+        .await
+        .expect("a second drain returns at once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

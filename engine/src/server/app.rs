@@ -381,9 +381,8 @@ impl App {
         }
         // Every run holds one permit: owning all of them means none is running.
         let all = self.inner.config.max_in_flight as u32;
-        if let Ok(permits) = self.inner.permits.acquire_many(all).await {
-            permits.forget();
-        }
+        // (Released again at once: new runs are refused anyway, and a second drain returns.)
+        let _all = self.inner.permits.acquire_many(all).await;
     }
 
     /// Runs executing now.
