@@ -13,7 +13,7 @@ port="${TENTACULAR_BENCH_PORT:-18080}"
 
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 cargo build --release -p tentacular-engine --bin tentacular-engine >&2
-engine=target/release/tentacular-engine
+engine="${CARGO_TARGET_DIR:-target}/release/tentacular-engine"
 cache=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$cache" "$lua"' EXIT
 TENTACULAR_CACHE_DIR="$cache" RUST_LOG=warn "$engine" --workflow example-workflows/word-counter --port "$port" >/dev/null 2>&1 &
