@@ -204,7 +204,13 @@ async fn the_binary_serves_is_triggered_and_finishes_runs_on_sigterm() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "the result is one line: {stdout}"
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["outputs"]["slow"]["got"], serde_json::json!({"a": 1}));
 
     // SIGTERM while a run is in flight: the run is answered, then the process exits 0.

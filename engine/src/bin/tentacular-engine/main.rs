@@ -166,22 +166,28 @@ fn trigger(args: TriggerArgs) -> ExitCode {
             humantime::format_duration(wait)
         );
     }));
+    // Progress and errors go to stderr first, the answer's body to stdout last, on one line:
+    // whoever reads the container's log (`tntc run` via a pod) finds it as the last line.
     match result {
         Ok(res) => {
-            println!("{}", res.body);
-            eprintln!(
-                "tentacular-engine trigger: {} answered {}",
-                req.url, res.status
-            );
+            println!("{}", one_line(&res.body));
             ExitCode::SUCCESS
         }
         Err(e) => {
-            if let client::TriggerError::Status { body, .. } = &e {
-                println!("{body}");
-            }
             eprintln!("tentacular-engine trigger: {e}");
+            if let client::TriggerError::Status { body, .. } = &e {
+                println!("{}", one_line(body));
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A JSON body re-serialised on one line; any other text as it is, trailing space removed.
+fn one_line(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => v.to_string(),
+        Err(_) => body.trim_end().to_string(),
     }
 }
 
