@@ -129,6 +129,18 @@ pub enum Error {
         namespace: String,
     },
 
+    /// The workflow is deployed but has no pod (yet) to read logs from.
+    #[error(
+        "workflow {name:?} in namespace {namespace:?} has no pods yet\n  hint: `tntc status {name} \
+         --detail` shows why (events such as FailedCreate or FailedScheduling)"
+    )]
+    NoPods {
+        /// The workflow name.
+        name: String,
+        /// The namespace.
+        namespace: String,
+    },
+
     /// The API server's service proxy could not deliver the run request to the workflow.
     #[error(
         "the API server could not reach workflow {name:?} in namespace {namespace:?} through its \

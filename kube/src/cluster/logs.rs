@@ -78,12 +78,9 @@ impl Cluster {
             None => {
                 // Tell "not deployed" from "deployed, no pod yet".
                 self.get_deployment(namespace, name).await?;
-                Err(Error::Timeout {
-                    what: format!("a pod of workflow {name}"),
-                    after: std::time::Duration::ZERO,
-                    last_state: "the Deployment exists but has no pods yet (see `tntc status \
-                                 --detail` for why)"
-                        .into(),
+                Err(Error::NoPods {
+                    name: name.into(),
+                    namespace: namespace.into(),
                 })
             }
         }

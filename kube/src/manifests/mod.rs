@@ -515,9 +515,10 @@ fn service(input: &DeployInput) -> Service {
     }
 }
 
-/// Secret values: strings as is, anything else as JSON. Kept in `data` (not `stringData`):
-/// with server-side apply, `stringData` keys are never owned, so a removed key would stay and
-/// every apply would count as a change.
+/// Secret values: strings as is, anything else as JSON. Kept in `data` (base64), not
+/// `stringData`: server-side apply records ownership of `stringData` keys, not of the `data`
+/// keys the server converts them into, so a service removed from the local secrets would stay
+/// in the Secret for ever (checked against kube-apiserver 1.34).
 fn secret(input: &DeployInput, values: &BTreeMap<String, serde_json::Value>) -> Result<Secret> {
     let mut data = BTreeMap::new();
     for (service, value) in values {

@@ -224,3 +224,54 @@ async fn logs_of_an_undeployed_workflow() {
         .unwrap_err();
     assert!(matches!(err, Error::WorkflowNotFound { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_missing_runtime_class_is_explained() {
+    let Some(tc) = TestCluster::admin("a_missing_runtime_class_is_explained").await else {
+        return;
+    };
+    let ns = tc.namespace("norc").await;
+    let mut input = word_counter(&ns);
+    input.runtime_class =
+        tentacular_kube::manifests::RuntimeClassChoice::Named("no-such-class".into());
+    tc.cluster
+        .apply(&manifests::build(&input).unwrap(), &ApplyOptions::default())
+        .await
+        .unwrap();
+    // No pod can be created: logs say so instead of failing obscurely.
+    let err = tc
+        .cluster
+        .logs(&ns, "word-counter", &LogOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NoPods { .. }), "{err:?}");
+    assert!(err.to_string().contains("--detail"), "{err}");
+    if !tc.kwok {
+        return; // without controllers nothing reports why
+    }
+    // Waiting times out naming the admission error; status --detail shows the event.
+    let err = tc
+        .cluster
+        .wait_ready(&ns, "word-counter", Duration::from_secs(10), |_| {})
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Timeout { last_state, .. } => assert!(last_state.contains("no-such-class"), "{err}"),
+        other => panic!("{other:?}"),
+    }
+    let detail = tc
+        .cluster
+        .status(&ns, "word-counter", true)
+        .await
+        .unwrap()
+        .detail
+        .unwrap();
+    assert!(
+        detail
+            .events
+            .iter()
+            .any(|e| e.reason == "FailedCreate" && e.message.contains("no-such-class")),
+        "{:#?}",
+        detail.events
+    );
+}
