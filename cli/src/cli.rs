@@ -44,6 +44,18 @@ pub enum Command {
     Test(commands::test::Test),
     /// Serve a workflow locally with hot reload and cron (the engine, in process).
     Dev(commands::dev::Dev),
+    /// Deploy a workflow to Kubernetes (server-side apply; stale objects are pruned).
+    Deploy(commands::deploy::Deploy),
+    /// Show whether a deployed workflow is ready (--detail: pods, events, resources).
+    Status(commands::status::Status),
+    /// List the workflows deployed in a namespace (-A: every namespace).
+    List(commands::list::List),
+    /// Run a deployed workflow once and print its result.
+    Run(commands::run::Run),
+    /// Print (or follow) the log of a deployed workflow's engine pod.
+    Logs(commands::logs::Logs),
+    /// Remove every Kubernetes object of a deployed workflow.
+    Undeploy(commands::undeploy::Undeploy),
     /// Print the version.
     Version(commands::version::Version),
 }
@@ -59,6 +71,12 @@ impl Cli {
             Command::Secrets(c) => c.run(&out),
             Command::Test(c) => c.run(&out),
             Command::Dev(c) => c.run(&out),
+            Command::Deploy(c) => c.run(&out),
+            Command::Status(c) => c.run(&out),
+            Command::List(c) => c.run(&out),
+            Command::Run(c) => c.run(&out),
+            Command::Logs(c) => c.run(&out),
+            Command::Undeploy(c) => c.run(&out),
             Command::Version(c) => c.run(&out),
         }
     }

@@ -1,9 +1,16 @@
 //! One module per command; each holds a clap `Args` struct with `run(self, &Output)`.
 
+pub mod cluster;
+pub mod deploy;
 pub mod dev;
 pub mod init;
+pub mod list;
+pub mod logs;
+pub mod run;
 pub mod secrets;
+pub mod status;
 pub mod test;
+pub mod undeploy;
 pub mod validate;
 pub mod version;
 pub mod visualize;

@@ -5,6 +5,7 @@
 mod errors;
 mod help;
 mod init;
+mod kube_cmds;
 mod secrets;
 mod support;
 mod test_cmd;

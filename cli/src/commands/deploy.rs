@@ -1,0 +1,318 @@
+//! `tntc deploy [dir]`: validate, contract, build the manifests, server-side apply (+ prune).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde_json::json;
+use tentacular_engine::contract::{self, EgressKind};
+use tentacular_engine::secrets::SecretsSource;
+use tentacular_engine::spec::{LoadedWorkflow, Transport, TriggerKind};
+use tentacular_kube::cluster::{ApplyOptions, RunOptions};
+use tentacular_kube::config::Resolved;
+use tentacular_kube::manifests::{
+    self, CidrEgress, CronTrigger, DeployInput, EgressRule, PortRule, Protocol,
+};
+
+use super::cluster::{Extra, KubeFlags, connect, parse_duration, warn};
+use super::{load_workflow, print_diagnostics, runtime};
+use crate::output::{Output, paint, style};
+
+/// Deploys a workflow: every object is applied server-side (field manager `tntc`), objects an
+/// earlier version produced and this one does not are pruned.
+#[derive(Debug, Args)]
+pub struct Deploy {
+    /// The workflow directory. By default, the current directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    #[command(flatten)]
+    pub kube: KubeFlags,
+
+    /// Engine image. By default: the environment's, then .tentacular/base-image.txt (written
+    /// by `tntc build`), then tentacular-engine:latest.
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
+    /// RuntimeClass of the pods: `gvisor` (the default), another class, or `none` to run
+    /// without gVisor (warned about).
+    #[arg(long, value_name = "CLASS")]
+    pub runtime_class: Option<String>,
+
+    /// Print the manifests (YAML; a JSON `List` with -o json) without contacting a cluster.
+    /// Secret values are redacted.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Wait until the rollout is complete (progress on stderr).
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait and --verify may take.
+    #[arg(long, default_value = "120s", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// After deploying, wait for readiness and run the workflow once; fail if the run fails.
+    #[arg(long)]
+    pub verify: bool,
+}
+
+impl Deploy {
+    pub fn run(self, out: &Output) -> anyhow::Result<()> {
+        let loaded = load_workflow(&self.dir, out)?;
+        if !out.json() {
+            print_diagnostics(out, &loaded.warnings)?;
+        }
+        let wf = &loaded.workflow;
+        let built = read_built_image(&loaded.dir);
+        let resolved = self.kube.resolve(
+            Extra {
+                workflow_namespace: wf.deployment.as_ref().and_then(|d| d.namespace.as_deref()),
+                image: self.image.as_deref(),
+                runtime_class: self.runtime_class.as_deref(),
+                built_image: built.as_deref(),
+            },
+            out,
+        )?;
+        let (input, notes) = deploy_input(&loaded, &resolved)?;
+        for n in &notes {
+            warn(out, n)?;
+        }
+        let mut m = manifests::build(&input)?;
+        for w in &m.warnings {
+            warn(out, w)?;
+        }
+
+        if self.dry_run {
+            m.redact_secrets();
+            if out.json() {
+                return out.json_value(&m.to_json()?);
+            }
+            out.out(m.to_yaml()?.trim_end())?;
+            return Ok(());
+        }
+
+        let rt = runtime()?;
+        rt.block_on(async {
+            let cluster = connect(&resolved).await?;
+            if !out.json() {
+                out.err(format!(
+                    "Deploying {} {} to namespace {} on {} (image {}, runtime class {})",
+                    input.name,
+                    input.version,
+                    input.namespace,
+                    cluster.server(),
+                    input.image,
+                    input.runtime_class.class_name().unwrap_or("none"),
+                ))?;
+            }
+            let report = cluster.apply(&m, &ApplyOptions::default()).await?;
+            if !out.json() {
+                for o in &report.objects {
+                    out.out(format!("  {} {}/{}", o.action, o.kind, o.name))?;
+                }
+                if report.restarted {
+                    out.out("Triggered rollout restart")?;
+                }
+            }
+            let mut ready = None;
+            if self.wait || self.verify {
+                let quiet = out.json();
+                let r = cluster
+                    .wait_ready(&input.namespace, &input.name, self.timeout, |r| {
+                        if !quiet {
+                            let _ = out.err(format!("  … {r}"));
+                        }
+                    })
+                    .await?;
+                ready = Some(r.done);
+                if !out.json() {
+                    out.err(format!("{} {} is ready", paint(style::OK, "✓"), input.name))?;
+                }
+            }
+            let mut verify = None;
+            if self.verify {
+                let outcome = cluster
+                    .run(
+                        &input.namespace,
+                        &input.name,
+                        &RunOptions {
+                            timeout: self.timeout,
+                            ..RunOptions::default()
+                        },
+                    )
+                    .await?;
+                let ok = outcome.success != Some(false)
+                    && outcome.http_status.is_none_or(|s| s < 400);
+                verify = Some(json!({"success": ok, "outcome": outcome}));
+                if !ok {
+                    if out.json() {
+                        out.json_value(&json!({
+                            "command": "deploy", "name": input.name, "namespace": input.namespace,
+                            "objects": report.objects, "verify": verify,
+                        }))?;
+                        return Err(crate::report::AlreadyReported.into());
+                    }
+                    bail!(
+                        "verification run of {} failed: {}\n  hint: `tntc logs {} -n {}` shows what the engine said",
+                        input.name,
+                        outcome.body,
+                        input.name,
+                        input.namespace
+                    );
+                }
+                if !out.json() {
+                    out.err(format!("{} verification run succeeded", paint(style::OK, "✓")))?;
+                }
+            }
+            if out.json() {
+                return out.json_value(&json!({
+                    "command": "deploy",
+                    "summary": format!("deployed {} to {}", input.name, input.namespace),
+                    "name": input.name,
+                    "version": input.version,
+                    "namespace": input.namespace,
+                    "server": cluster.server(),
+                    "image": input.image,
+                    "runtimeClass": input.runtime_class.class_name(),
+                    "objects": report.objects,
+                    "changed": report.changed(),
+                    "restarted": report.restarted,
+                    "ready": ready,
+                    "verify": verify,
+                    "warnings": m.warnings.iter().chain(&notes).collect::<Vec<_>>(),
+                }));
+            }
+            let what = if report.changed() { "deployed" } else { "unchanged:" };
+            out.out(format!(
+                "{} {what} {} to {}",
+                paint(style::OK, "✓"),
+                input.name,
+                input.namespace
+            ))?;
+            Ok(())
+        })
+    }
+}
+
+fn read_built_image(dir: &Path) -> Option<String> {
+    std::fs::read_to_string(dir.join(".tentacular").join("base-image.txt"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn protocol(t: Option<Transport>) -> Protocol {
+    match t {
+        Some(Transport::Udp) => Protocol::Udp,
+        Some(Transport::Sctp) => Protocol::Sctp,
+        _ => Protocol::Tcp,
+    }
+}
+
+/// Builds the kube crate's input from the workflow, its contract, its local secrets and the
+/// resolved config. Also returns notes for the user (rules that could not be expressed).
+pub fn deploy_input(
+    loaded: &LoadedWorkflow,
+    resolved: &Resolved,
+) -> anyhow::Result<(DeployInput, Vec<String>)> {
+    let wf = &loaded.workflow;
+    let mut notes = Vec::new();
+    let mut input = DeployInput::new(
+        wf.name.as_str(),
+        wf.version.as_str(),
+        &resolved.namespace,
+        &resolved.image,
+    );
+    input.runtime_class = resolved.runtime_class.clone();
+    input.files = workflow_files(&loaded.dir, &loaded.file, &loaded.source)?;
+    for t in &wf.triggers {
+        match &t.kind {
+            TriggerKind::Cron { schedule } => input.cron_triggers.push(CronTrigger {
+                name: t.name.as_ref().map(|n| n.as_str().to_string()),
+                schedule: schedule.as_str().to_string(),
+            }),
+            TriggerKind::Webhook { .. } => input.has_webhook = true,
+            _ => {}
+        }
+    }
+    let derived = contract::derive(wf);
+    for r in &derived.egress {
+        match (r.kind, r.port) {
+            (EgressKind::Host, Some(port)) => input.egress.push(EgressRule {
+                host: r.host.clone(),
+                port,
+                protocol: protocol(r.protocol),
+            }),
+            (EgressKind::Host, None) => notes.push(format!(
+                "egress to host {} on every port cannot be expressed as a NetworkPolicy; \
+                 declare a port (or a CIDR in networkPolicy.additionalEgress)",
+                r.host
+            )),
+            (EgressKind::Cidr, port) => input.cidr_egress.push(CidrEgress {
+                cidr: r.host.clone(),
+                ports: port
+                    .map(|p| {
+                        vec![PortRule {
+                            port: p,
+                            protocol: protocol(r.protocol),
+                        }]
+                    })
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+    input.required_secrets = derived.secrets.iter().map(ToString::to_string).collect();
+    let secrets = SecretsSource::for_workflow(&loaded.dir)
+        .with_mount_dir(None)
+        .load()
+        .with_context(|| format!("reading the local secrets of {}", loaded.dir.display()))?;
+    if !secrets.is_empty()
+        && let serde_json::Value::Object(map) = secrets.to_exposed_json()
+    {
+        input.secrets = Some(map.into_iter().collect::<BTreeMap<_, _>>());
+    }
+    Ok((input, notes))
+}
+
+/// `workflow.yaml` (as loaded) and every file under `nodes/`, keyed by `/`-separated
+/// workflow-relative path.
+fn workflow_files(
+    dir: &Path,
+    spec_file: &Path,
+    source: &str,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let _ = spec_file;
+    let mut files = BTreeMap::from([("workflow.yaml".to_string(), source.to_string())]);
+    let nodes = dir.join("nodes");
+    if nodes.is_dir() {
+        collect(&nodes, "nodes", &mut files)?;
+    }
+    Ok(files)
+}
+
+fn collect(dir: &Path, prefix: &str, files: &mut BTreeMap<String, String>) -> anyhow::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let path = e.path();
+        let key = format!("{prefix}/{name}");
+        if path.is_dir() {
+            collect(&path, &key, files)?;
+        } else {
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "reading {} (workflow files are shipped as text in a ConfigMap)",
+                    path.display()
+                )
+            })?;
+            files.insert(key, text);
+        }
+    }
+    Ok(())
+}
