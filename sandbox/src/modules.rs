@@ -179,14 +179,7 @@ fn transpile(
         .with_module(true);
     let parsed = Parser::new(&allocator, source, source_type).parse();
     if let Some(diag) = parsed.diagnostics.errors().next() {
-        let offset = diag.labels.first().map_or(0, |l| l.offset() as usize);
-        let (line, col) = line_col(source, offset);
-        return Err(LoadError::Syntax {
-            file: name.to_string(),
-            line,
-            col,
-            message: diag.message.to_string(),
-        });
+        return Err(syntax_error(name, source, diag));
     }
     let mut program = parsed.program;
     let scoping = SemanticBuilder::new()
@@ -198,14 +191,7 @@ fn transpile(
     let transformed = Transformer::new(&allocator, Path::new(name), &options)
         .build_with_scoping(scoping, &mut program);
     if let Some(diag) = transformed.diagnostics.first() {
-        let offset = diag.labels.first().map_or(0, |l| l.offset() as usize);
-        let (line, col) = line_col(source, offset);
-        return Err(LoadError::Syntax {
-            file: name.to_string(),
-            line,
-            col,
-            message: diag.message.to_string(),
-        });
+        return Err(syntax_error(name, source, diag));
     }
 
     let mut imports = Vec::new();
@@ -257,6 +243,18 @@ fn transpile(
         },
         imports,
     ))
+}
+
+/// A parser or transformer diagnostic as a load error at its first label.
+fn syntax_error(name: &str, source: &str, diag: &oxc::diagnostics::OxcDiagnostic) -> LoadError {
+    let offset = diag.labels.first().map_or(0, |l| l.offset() as usize);
+    let (line, col) = line_col(source, offset);
+    LoadError::Syntax {
+        file: name.to_string(),
+        line,
+        col,
+        message: diag.message.to_string(),
+    }
 }
 
 /// Resolves one import specifier of `importer` to (absolute path, canonical name).
