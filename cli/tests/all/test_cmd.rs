@@ -181,7 +181,12 @@ fn bad_input_gets_a_clear_error() {
 #[test]
 fn a_fresh_init_validates_and_tests() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [vec!["init", "x"], vec!["validate", "x"], vec!["test", "x"], vec!["test", "x", "--pipeline"]] {
+    for args in [
+        vec!["init", "x"],
+        vec!["validate", "x"],
+        vec!["test", "x"],
+        vec!["test", "x", "--pipeline"],
+    ] {
         let run = tntc(dir.path(), &args);
         assert_eq!(run.code(), 0, "{}", run.transcript());
     }
