@@ -102,6 +102,28 @@ impl NodeProgram {
         self.inner.initial_memory
     }
 
+    /// A store for one instance of this node: host state, memory cap, and an epoch callback
+    /// that yields to the executor on every tick and, with a deadline, stops the guest there.
+    fn store(
+        &self,
+        caps: &Arc<Capabilities>,
+        memory: usize,
+        deadline: Option<Instant>,
+    ) -> Store<HostState> {
+        let mut store = Store::new(
+            self.inner.pre.module().engine(),
+            HostState::new(caps.clone(), memory),
+        );
+        store.limiter(|s| &mut s.limiter);
+        store.epoch_deadline_callback(move |_| match deadline {
+            Some(d) if Instant::now() >= d => Ok(UpdateDeadline::Interrupt),
+            Some(_) => Ok(UpdateDeadline::Yield(1)),
+            None => Ok(UpdateDeadline::Continue(1 << 20)),
+        });
+        store.set_epoch_deadline(1);
+        store
+    }
+
     /// Runs the node once in a fresh instance.
     pub async fn invoke(
         &self,
@@ -112,20 +134,7 @@ impl NodeProgram {
         let started = Instant::now();
         let input_json = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
         let payload = format!("{{\"input\":{input_json},\"ctx\":{}}}", caps.ctx_json());
-        let mut store = Store::new(
-            self.inner.pre.module().engine(),
-            HostState::new(caps.clone(), limits.memory),
-        );
-        store.limiter(|s| &mut s.limiter);
-        let deadline = started + limits.timeout;
-        store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline {
-                Ok(UpdateDeadline::Interrupt)
-            } else {
-                Ok(UpdateDeadline::Yield(1))
-            }
-        });
-        store.set_epoch_deadline(1);
+        let mut store = self.store(caps, limits.memory, Some(started + limits.timeout));
         if let Some(fuel) = limits.fuel {
             let _ = store.set_fuel(fuel);
         }
@@ -165,13 +174,7 @@ impl NodeProgram {
         iterations: usize,
     ) -> Vec<Duration> {
         let payload = format!("{{\"input\":{},\"ctx\":{}}}", input, caps.ctx_json());
-        let mut store = Store::new(
-            self.inner.pre.module().engine(),
-            HostState::new(caps.clone(), 1 << 30),
-        );
-        store.limiter(|s| &mut s.limiter);
-        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Continue(1 << 20)));
-        store.set_epoch_deadline(1 << 20);
+        let mut store = self.store(caps, 1 << 30, None);
         let instance = self
             .inner
             .pre
@@ -215,13 +218,7 @@ impl NodeProgram {
         let payload = format!("{{\"input\":{},\"ctx\":{}}}", input, caps.ctx_json());
         let mut stores = Vec::with_capacity(count);
         for _ in 0..count {
-            let mut store = Store::new(
-                self.inner.pre.module().engine(),
-                HostState::new(caps.clone(), 64 << 20),
-            );
-            store.limiter(|s| &mut s.limiter);
-            store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Continue(1 << 20)));
-            store.set_epoch_deadline(1 << 20);
+            let mut store = self.store(caps, 64 << 20, None);
             let limits = Limits::default();
             let _ = self
                 .run(&mut store, payload.as_bytes(), &limits)

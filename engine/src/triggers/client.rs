@@ -206,7 +206,8 @@ pub async fn post(
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// An error's text followed by each cause not already part of it: `a: b: c`.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(inner) = src {

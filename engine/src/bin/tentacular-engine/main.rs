@@ -210,21 +210,6 @@ fn serve(args: ServeArgs) -> ExitCode {
     rt.block_on(serve_async(args))
 }
 
-/// The error's text followed by each cause not already part of it.
-fn with_causes(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        let t = inner.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        src = inner.source();
-    }
-    s
-}
-
 fn startup_failed(message: &str) -> ExitCode {
     tracing::error!(
         "engine failed to start: {}",
@@ -259,7 +244,7 @@ async fn serve_async(args: ServeArgs) -> ExitCode {
     };
     let started = match server::start(opts).await {
         Ok(s) => s,
-        Err(e) => return startup_failed(&with_causes(&e)),
+        Err(e) => return startup_failed(&tentacular_engine::triggers::client::error_chain(&e)),
     };
     match started.serve(server::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
