@@ -31,6 +31,7 @@
 //! ```
 
 mod code;
+mod input;
 mod netpol;
 pub mod workload;
 
@@ -48,6 +49,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 pub use code::{CODE_SIZE_LIMIT, flatten_key};
+pub use input::*;
 
 /// The port the engine listens on in its pod.
 pub const ENGINE_PORT: u16 = 8080;
@@ -74,211 +76,6 @@ pub const ANNOTATION_INTENDED_HOSTS: &str = "tentacular.dev/intended-hosts";
 pub const DEFAULT_IMAGE: &str = "tentacular-engine:latest";
 /// The runtime class used unless explicitly disabled.
 pub const DEFAULT_RUNTIME_CLASS: &str = "gvisor";
-
-/// Everything the manifests are built from. The CLI fills it from the workflow directory,
-/// the contract derivations and the resolved config.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct DeployInput {
-    /// Workflow name (`workflow.yaml` `name`); a DNS-1035 label of at most 47 characters.
-    pub name: String,
-    /// Workflow version (`workflow.yaml` `version`), a label value.
-    pub version: String,
-    /// Target namespace.
-    pub namespace: String,
-    /// Engine image reference.
-    pub image: String,
-    /// `workflow.yaml` and every file the workflow needs (nodes, helpers), keyed by
-    /// workflow-relative path with `/` separators. Must contain `workflow.yaml`.
-    pub files: BTreeMap<String, String>,
-    /// One CronJob each.
-    pub cron_triggers: Vec<CronTrigger>,
-    /// Whether a webhook trigger exists (widens ingress, see [`DeployInput::webhook_namespaces`]).
-    pub has_webhook: bool,
-    /// Namespaces (besides the workflow's own) that may deliver webhooks, e.g. `istio-system`
-    /// for an ingress gateway. Only used when `has_webhook`. By default, empty.
-    pub webhook_namespaces: Vec<String>,
-    /// Outbound rules for named hosts, from the contract.
-    pub egress: Vec<EgressRule>,
-    /// Outbound rules for address ranges (dynamic targets, `networkPolicy.additionalEgress`).
-    pub cidr_egress: Vec<CidrEgress>,
-    /// Extra sources allowed to reach port 8080, as CIDRs — e.g. the API server's addresses so
-    /// that `tntc run` through the service proxy passes the NetworkPolicy. By default, empty.
-    pub proxy_ingress_cidrs: Vec<String>,
-    /// Local secrets, service → value. A string is stored as is; anything else (a map of keys)
-    /// as JSON, which is what the engine reads back from `/app/secrets/<service>`.
-    /// `None`: no Secret is generated, and an existing `<wf>-secrets` is left alone (not pruned).
-    pub secrets: Option<BTreeMap<String, serde_json::Value>>,
-    /// Secrets the contract references, as `service.key`; checked by `audit` and `cluster check`.
-    pub required_secrets: Vec<String>,
-    /// The pod's runtime class. By default, gVisor.
-    pub runtime_class: RuntimeClassChoice,
-    /// Run the engine under this service account and mount its token. By default, none: the
-    /// token is not mounted.
-    pub service_account: Option<String>,
-    /// CPU/memory for the engine container.
-    pub resources: Resources,
-    /// Size limit of the `/tmp` emptyDir. By default, `512Mi`.
-    pub tmp_size_limit: String,
-    /// `imagePullPolicy` of every container. By default, unset (Kubernetes picks `Always` for
-    /// `:latest`, `IfNotPresent` otherwise).
-    pub image_pull_policy: Option<String>,
-}
-
-impl DeployInput {
-    /// An input with defaults for everything but the identity and the image.
-    pub fn new(name: &str, version: &str, namespace: &str, image: &str) -> Self {
-        DeployInput {
-            name: name.to_string(),
-            version: version.to_string(),
-            namespace: namespace.to_string(),
-            image: image.to_string(),
-            files: BTreeMap::new(),
-            cron_triggers: Vec::new(),
-            has_webhook: false,
-            webhook_namespaces: Vec::new(),
-            egress: Vec::new(),
-            cidr_egress: Vec::new(),
-            proxy_ingress_cidrs: Vec::new(),
-            secrets: None,
-            required_secrets: Vec::new(),
-            runtime_class: RuntimeClassChoice::default(),
-            service_account: None,
-            resources: Resources::default(),
-            tmp_size_limit: "512Mi".to_string(),
-            image_pull_policy: None,
-        }
-    }
-}
-
-/// One cron trigger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CronTrigger {
-    /// The trigger's name, if it has one; it is sent as `{"trigger":"<name>"}` and names the
-    /// CronJob `<wf>-cron-<name>`.
-    pub name: Option<String>,
-    /// Standard 5-field cron schedule.
-    pub schedule: String,
-}
-
-/// Transport of a port rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
-pub enum Protocol {
-    /// TCP (the default).
-    #[default]
-    #[serde(rename = "TCP")]
-    Tcp,
-    /// UDP.
-    #[serde(rename = "UDP")]
-    Udp,
-    /// SCTP.
-    #[serde(rename = "SCTP")]
-    Sctp,
-}
-
-impl Protocol {
-    /// The Kubernetes spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Tcp => "TCP",
-            Protocol::Udp => "UDP",
-            Protocol::Sctp => "SCTP",
-        }
-    }
-}
-
-/// Outbound access to a named host.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct EgressRule {
-    /// Host name. `<svc>.<ns>.svc.cluster.local` names are in-cluster and become a namespace
-    /// selector; anything else is external and becomes "public addresses on this port".
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// Transport.
-    pub protocol: Protocol,
-}
-
-/// Outbound access to an address range.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct CidrEgress {
-    /// The range, e.g. `10.20.0.0/16`.
-    pub cidr: String,
-    /// Ports; empty means every port.
-    pub ports: Vec<PortRule>,
-}
-
-/// A port and its transport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct PortRule {
-    /// Port number.
-    pub port: u16,
-    /// Transport.
-    pub protocol: Protocol,
-}
-
-/// Which runtime class the pods ask for.
-///
-/// There is deliberately no way to get [`RuntimeClassChoice::Disabled`] from an *empty* value:
-/// an empty `runtime_class` in a config file means "not set" (the original silently turned
-/// gVisor off in that case). Only an explicit `none` does; see [`RuntimeClassChoice::parse`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "lowercase", tag = "kind", content = "name")]
-pub enum RuntimeClassChoice {
-    /// `gvisor` (the default).
-    #[default]
-    Gvisor,
-    /// Another RuntimeClass by name (e.g. `kata`).
-    Named(String),
-    /// No runtime class: the node's default runtime, without gVisor's isolation.
-    Disabled,
-}
-
-impl RuntimeClassChoice {
-    /// Reads an explicit setting: `none`/`disabled`/`off` disable, `gvisor` is the default,
-    /// anything else names a class. An empty or blank value is `None` ("not set").
-    pub fn parse(value: &str) -> Option<Self> {
-        match value.trim() {
-            "" => None,
-            "none" | "disabled" | "off" => Some(RuntimeClassChoice::Disabled),
-            DEFAULT_RUNTIME_CLASS => Some(RuntimeClassChoice::Gvisor),
-            other => Some(RuntimeClassChoice::Named(other.to_string())),
-        }
-    }
-
-    /// The `runtimeClassName` to write, if any.
-    pub fn class_name(&self) -> Option<&str> {
-        match self {
-            RuntimeClassChoice::Gvisor => Some(DEFAULT_RUNTIME_CLASS),
-            RuntimeClassChoice::Named(n) => Some(n),
-            RuntimeClassChoice::Disabled => None,
-        }
-    }
-}
-
-/// CPU and memory of the engine container (Kubernetes quantities).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Resources {
-    /// By default, `100m`.
-    pub cpu_request: String,
-    /// By default, `64Mi`.
-    pub memory_request: String,
-    /// By default, `500m`.
-    pub cpu_limit: String,
-    /// By default, `256Mi`.
-    pub memory_limit: String,
-}
-
-impl Default for Resources {
-    fn default() -> Self {
-        Resources {
-            cpu_request: "100m".into(),
-            memory_request: "64Mi".into(),
-            cpu_limit: "500m".into(),
-            memory_limit: "256Mi".into(),
-        }
-    }
-}
 
 /// The generated objects of one workflow, in apply order.
 #[derive(Debug, Clone, PartialEq)]
