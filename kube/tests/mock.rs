@@ -1,6 +1,7 @@
 //! Request-verifying tests against a mocked API server (`tower_test::mock`): the answers the
 //! test control plane cannot produce (a live engine behind the service proxy, 502/503 from the
-//! proxy, a hanging backend).
+//! proxy, a hanging backend), and a cluster without the shared `gvisor` RuntimeClass (which the
+//! cluster tests create and never delete).
 
 use std::time::Duration;
 
@@ -206,4 +207,91 @@ async fn unauthorized_says_so() {
         err.to_string().contains("rejected the credentials"),
         "{err}"
     );
+}
+
+/// A minimal API server for `cluster check`: version, the RuntimeClass `gvisor` (missing until
+/// it is applied), namespace `ns`, and every SelfSubjectAccessReview allowed. Returns the
+/// methods and paths it saw once the client is gone.
+async fn check_server(mut handle: H) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut runtime_class_exists = false;
+    let rc = json!({"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass",
+        "metadata": {"name": "gvisor"}, "handler": "runsc"});
+    while let Some((req, send)) = handle.next_request().await {
+        let (method, path) = (req.method().clone(), req.uri().path().to_string());
+        seen.push(format!(
+            "{method} {path}{}",
+            match req.uri().query() {
+                Some(q) if method == Method::PATCH => format!("?{q}"),
+                _ => String::new(),
+            }
+        ));
+        let ok = |v: serde_json::Value| (200, serde_json::to_vec(&v).unwrap());
+        let (code, body) = match (method, path.as_str()) {
+            (Method::GET, "/version") => ok(json!({"major": "1", "minor": "34",
+                "gitVersion": "v1.34.4", "gitCommit": "x", "gitTreeState": "clean",
+                "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.24", "compiler": "gc",
+                "platform": "linux/amd64"})),
+            (Method::GET, "/apis/node.k8s.io/v1/runtimeclasses/gvisor") if runtime_class_exists => {
+                ok(rc.clone())
+            }
+            (Method::GET, "/apis/node.k8s.io/v1/runtimeclasses/gvisor") => (
+                404,
+                status(404, "runtimeclasses.node.k8s.io \"gvisor\" not found"),
+            ),
+            (Method::PATCH, "/apis/node.k8s.io/v1/runtimeclasses/gvisor") => {
+                runtime_class_exists = true;
+                ok(rc.clone())
+            }
+            (Method::GET, "/api/v1/namespaces/ns") => ok(json!({"apiVersion": "v1",
+                "kind": "Namespace", "metadata": {"name": "ns"}})),
+            (Method::POST, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") => {
+                ok(json!({"apiVersion": "authorization.k8s.io/v1",
+                    "kind": "SelfSubjectAccessReview", "spec": {}, "status": {"allowed": true}}))
+            }
+            (m, p) => panic!("unexpected request {m} {p}"),
+        };
+        send.send_response(
+            Response::builder()
+                .status(code)
+                .body(Body::from(body))
+                .unwrap(),
+        );
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_missing_gvisor_runtime_class_fails_the_check_and_fix_creates_it() {
+    use tentacular_kube::cluster::{CheckOptions, CheckStatus};
+    let (c, handle) = cluster();
+    let server = tokio::spawn(check_server(handle));
+
+    let report = c.check(&CheckOptions::new("ns")).await.unwrap();
+    let rc = &report.checks[1];
+    assert_eq!(rc.name, "RuntimeClass \"gvisor\"");
+    assert_eq!(rc.status, CheckStatus::Fail, "{rc:?}");
+    assert!(
+        rc.message
+            .starts_with("missing: the API server rejects pods"),
+        "{rc:?}"
+    );
+    let fix = rc.remediation.as_deref().unwrap();
+    assert!(fix.contains("`tntc cluster check --fix`") && fix.contains("--runtime-class none"));
+    assert!(!report.passed());
+
+    let mut opts = CheckOptions::new("ns");
+    opts.fix = true;
+    let report = c.check(&opts).await.unwrap();
+    let rc = &report.checks[1];
+    assert_eq!(rc.status, CheckStatus::Pass, "{rc:?}");
+    assert_eq!(rc.message, "created (--fix), handler runsc");
+    assert!(rc.remediation.as_deref().unwrap().contains("runsc"));
+    assert!(report.passed(), "{report:#?}");
+
+    drop(c);
+    let seen = server.await.unwrap();
+    let patches: Vec<_> = seen.iter().filter(|s| s.starts_with("PATCH")).collect();
+    assert_eq!(patches.len(), 1, "{seen:#?}");
+    assert!(patches[0].contains("fieldManager=tntc"), "{patches:?}");
 }

@@ -1,8 +1,6 @@
 //! `cluster check`: is this cluster/namespace ready for `tntc deploy`, and may the current
 //! user do everything deploy/undeploy/run/logs/status/audit need?
 
-use std::fmt;
-
 use futures::{StreamExt, stream};
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
@@ -15,119 +13,14 @@ use serde::Serialize;
 
 use super::Cluster;
 use super::apply::FIELD_MANAGER;
+use super::install::gvisor_runtime_class;
+use super::permissions::{Permission, required_permissions};
 use crate::error::{Error, Result, status_code};
 use crate::manifests::{LABEL_MANAGED_BY, MANAGED_BY, RuntimeClassChoice};
 
-/// One RBAC permission tntc needs in the workflow's namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Permission {
-    /// API group (`""` for the core group).
-    pub group: &'static str,
-    /// Resource (plural).
-    pub resource: &'static str,
-    /// Subresource, e.g. `log`, `proxy`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subresource: Option<&'static str>,
-    /// Verb.
-    pub verb: &'static str,
-    /// The commands that need it.
-    pub needed_by: &'static [&'static str],
-}
-
-impl fmt::Display for Permission {
-    /// `create networkpolicies.networking.k8s.io`, `get pods/log`, `create services/proxy`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.verb, self.resource)?;
-        if let Some(s) = self.subresource {
-            write!(f, "/{s}")?;
-        }
-        if !self.group.is_empty() {
-            write!(f, ".{}", self.group)?;
-        }
-        Ok(())
-    }
-}
-
-const APPLY: &[&str] = &["deploy"];
-const PRUNE: &[&str] = &["deploy", "undeploy"];
-const READ: &[&str] = &["deploy", "status", "audit"];
-
-/// Every permission, in the workflow's namespace, that deploy (apply, prune), undeploy, run
-/// (proxy or pod), logs, status and audit use. `docs/kubernetes.md` and
-/// [`crate::cluster::deployer_rbac`] are generated from the same list.
-pub fn required_permissions() -> Vec<Permission> {
-    let mut out = Vec::new();
-    let managed: [(&'static str, &'static str); 6] = [
-        ("", "configmaps"),
-        ("", "secrets"),
-        ("", "services"),
-        ("networking.k8s.io", "networkpolicies"),
-        ("apps", "deployments"),
-        ("batch", "cronjobs"),
-    ];
-    for (group, resource) in managed {
-        for (verb, needed_by) in [
-            ("get", READ),
-            ("list", PRUNE),
-            ("create", APPLY),
-            ("patch", APPLY),
-            ("delete", PRUNE),
-        ] {
-            out.push(Permission {
-                group,
-                resource,
-                subresource: None,
-                verb,
-                needed_by,
-            });
-        }
-    }
-    let p = |group, resource, subresource, verb, needed_by| Permission {
-        group,
-        resource,
-        subresource,
-        verb,
-        needed_by,
-    };
-    out.extend([
-        p("batch", "jobs", None, "list", &["undeploy", "status"][..]),
-        p("batch", "jobs", None, "delete", &["undeploy"][..]),
-        p(
-            "apps",
-            "replicasets",
-            None,
-            "list",
-            &["undeploy", "status"][..],
-        ),
-        p("apps", "replicasets", None, "delete", &["undeploy"][..]),
-        p(
-            "",
-            "pods",
-            None,
-            "list",
-            &["logs", "status", "undeploy"][..],
-        ),
-        p("", "pods", None, "get", &["logs", "run"][..]),
-        p("", "pods", None, "create", &["run --via pod"][..]),
-        p(
-            "",
-            "pods",
-            None,
-            "delete",
-            &["run --via pod", "undeploy"][..],
-        ),
-        p(
-            "",
-            "pods",
-            Some("log"),
-            "get",
-            &["logs", "run --via pod"][..],
-        ),
-        p("", "services", Some("proxy"), "create", &["run"][..]),
-        p("", "events", None, "list", &["status --detail"][..]),
-    ]);
-    out
+/// The first line of an error (the rest is a hint meant for a whole-command failure).
+fn first_line(e: &Error) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
 /// What to check.
@@ -140,7 +33,9 @@ pub struct CheckOptions {
     /// Secrets that must exist (e.g. `<wf>-secrets` when there are no local secrets).
     /// By default, none.
     pub secret_names: Vec<String>,
-    /// Create the namespace when it is missing. By default, `false`.
+    /// Create what is missing and can be created without guessing: the namespace, and the
+    /// RuntimeClass `gvisor` (handler `runsc`) when that is the class deploys ask for.
+    /// Permissions, secrets and other runtime classes are never created. By default, `false`.
     pub fix: bool,
 }
 
@@ -250,7 +145,10 @@ impl Cluster {
         }
 
         // 2. Runtime class.
-        checks.push(self.check_runtime_class(&opts.runtime_class).await);
+        checks.push(
+            self.check_runtime_class(&opts.runtime_class, opts.fix)
+                .await,
+        );
 
         // 3. Namespace.
         checks.push(self.check_namespace(ns, opts.fix).await?);
@@ -278,14 +176,17 @@ impl Cluster {
                 Err(e) => CheckResult::new(
                     label,
                     CheckStatus::Warn,
-                    format!("cannot verify: {}", self.err("get", "secrets", Some(ns), e)),
+                    format!(
+                        "cannot verify: {}",
+                        first_line(&self.err("get", "secrets", Some(ns), e))
+                    ),
                 ),
             });
         }
         Ok(report(checks))
     }
 
-    async fn check_runtime_class(&self, choice: &RuntimeClassChoice) -> CheckResult {
+    async fn check_runtime_class(&self, choice: &RuntimeClassChoice, fix: bool) -> CheckResult {
         let Some(class) = choice.class_name() else {
             return CheckResult::new(
                 "Runtime class",
@@ -296,23 +197,66 @@ impl Cluster {
         };
         let label = format!("RuntimeClass {class:?}");
         let api: Api<RuntimeClass> = Api::all(self.client.clone());
+        let missing = "missing: the API server rejects pods that ask for it, so deployed workflows \
+                       never start";
         match api.get_opt(class).await {
-            Ok(Some(rc)) => CheckResult::new(label, CheckStatus::Pass, format!("handler {}", rc.handler)),
+            Ok(Some(rc)) => {
+                CheckResult::new(label, CheckStatus::Pass, format!("handler {}", rc.handler))
+            }
+            Ok(None) if *choice == RuntimeClassChoice::Gvisor && fix => {
+                let rc = gvisor_runtime_class();
+                match api
+                    .patch(class, &PatchParams::apply(FIELD_MANAGER), &Patch::Apply(&rc))
+                    .await
+                {
+                    Ok(_) => CheckResult::new(
+                        label,
+                        CheckStatus::Pass,
+                        format!("created (--fix), handler {}", rc.handler),
+                    )
+                    .fix(
+                        "the nodes must run gVisor (runsc) for pods of this class to start \
+                         (deploy/gvisor/README.md); `tntc cluster profile` shows the nodes' runtimes",
+                    ),
+                    Err(e) => CheckResult::new(
+                        label,
+                        CheckStatus::Fail,
+                        format!(
+                            "missing, and --fix could not create it: {}",
+                            first_line(&self.err("create", "runtimeclasses.node.k8s.io", None, e))
+                        ),
+                    )
+                    .fix("ask a cluster administrator to run `tntc cluster install`, or deploy with \
+                          `--runtime-class none` (no sandbox)"),
+                }
+            }
             Ok(None) if *choice == RuntimeClassChoice::Gvisor => CheckResult::new(
                 label,
-                CheckStatus::Warn,
-                "missing: pods asking for it will be rejected",
+                CheckStatus::Fail,
+                missing,
             )
             .fix(
                 "install gVisor (runsc) on the nodes (deploy/gvisor/README.md), then `tntc cluster \
-                 install` creates the RuntimeClass; or deploy with `--runtime-class none` (no sandbox)",
+                 install` or `tntc cluster check --fix` creates the RuntimeClass; or deploy with \
+                 `--runtime-class none` (no sandbox)",
             ),
-            Ok(None) => CheckResult::new(label, CheckStatus::Fail, "missing: pods asking for it will be rejected")
-                .fix("create the RuntimeClass, or choose another with --runtime-class"),
+            Ok(None) => CheckResult::new(label, CheckStatus::Fail, missing).fix(
+                "create the RuntimeClass (--fix creates only `gvisor`: tntc cannot know another \
+                 class's handler), or choose another with --runtime-class",
+            ),
+            Err(e) if status_code(&e) == Some(403) => CheckResult::new(
+                label,
+                CheckStatus::Warn,
+                "cannot verify: the current user may not get runtimeclasses.node.k8s.io \
+                 (cluster-scoped); `tntc cluster profile` as an administrator shows them",
+            ),
             Err(e) => CheckResult::new(
                 label,
                 CheckStatus::Warn,
-                format!("cannot verify: {}", self.err("get", "runtimeclasses.node.k8s.io", None, e)),
+                format!(
+                    "cannot verify: {}",
+                    first_line(&self.err("get", "runtimeclasses.node.k8s.io", None, e))
+                ),
             ),
         }
     }
@@ -328,10 +272,21 @@ impl Cluster {
                     .fix("wait for the deletion to finish, or choose another namespace")
             }
             Ok(Some(_)) => CheckResult::new(label, CheckStatus::Pass, "exists"),
-            Ok(None) if fix => {
-                self.ensure_namespace(ns).await?;
-                CheckResult::new(label, CheckStatus::Pass, "created (--fix)")
-            }
+            Ok(None) if fix => match self.ensure_namespace(ns).await {
+                Ok(()) => CheckResult::new(label, CheckStatus::Pass, "created (--fix)"),
+                Err(e) => CheckResult::new(
+                    label,
+                    CheckStatus::Fail,
+                    format!(
+                        "does not exist, and --fix could not create it: {}",
+                        first_line(&e)
+                    ),
+                )
+                .fix(format!(
+                    "ask a cluster administrator to create it (`tntc cluster install -n {ns}`), \
+                     or choose another namespace with -n"
+                )),
+            },
             Ok(None) => CheckResult::new(label, CheckStatus::Fail, "does not exist")
                 .fix(format!("`tntc cluster check --fix -n {ns}` creates it")),
             Err(e) if status_code(&e) == Some(403) => CheckResult::new(
@@ -414,7 +369,7 @@ impl Cluster {
                 return Ok(CheckResult::new(
                     "RBAC permissions",
                     CheckStatus::Warn,
-                    format!("cannot verify: {e}"),
+                    format!("cannot verify: {}", first_line(&e)),
                 ));
             }
             Err(e) => return Err(e),

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::Cluster;
 use super::apply::FIELD_MANAGER;
-use super::check::required_permissions;
+use super::permissions::required_permissions;
 use crate::error::Result;
 use crate::manifests::{DEFAULT_RUNTIME_CLASS, LABEL_MANAGED_BY, MANAGED_BY};
 

@@ -23,6 +23,7 @@ mod audit;
 mod check;
 mod install;
 mod logs;
+mod permissions;
 mod profile;
 mod run;
 mod status;
@@ -37,13 +38,12 @@ use crate::error::{Attempt, Error, Result, classify};
 
 pub use apply::{Action, ApplyOptions, ApplyReport, FIELD_MANAGER, ObjectChange};
 pub use audit::{AuditCheck, AuditReport};
-pub use check::{
-    CheckOptions, CheckReport, CheckResult, CheckStatus, Permission, required_permissions,
-};
+pub use check::{CheckOptions, CheckReport, CheckResult, CheckStatus};
 pub use install::{
     DEPLOYER_ROLE, InstallOptions, InstallReport, deployer_rbac, gvisor_runtime_class,
 };
 pub use logs::{LogOptions, LogStream};
+pub use permissions::{Permission, required_permissions};
 pub use profile::{
     ClusterProfile, Extensions, NamespaceProfile, NodeProfile, RuntimeClassProfile,
     StorageClassProfile,
