@@ -22,13 +22,10 @@ pub struct Cli {
 
 /// The commands.
 //
-// Registration points: commands that later work adds, each as `commands/<verb>.rs` holding a
-// clap `Args` struct with `run(self, &Output) -> anyhow::Result<()>`, plus a variant here and
-// an arm in `Cli::run`:
-//   test, dev                    local loop on the executor (engine)
-//   build                        engine image (OCI)
-//   deploy, status, run, logs, list, undeploy, cluster, audit, configure   Kubernetes
-// They are deliberately absent until they work: no placeholders.
+// Registration points: a command is `commands/<verb>.rs` holding a clap `Args` struct with
+// `run(self, &Output) -> anyhow::Result<()>`, plus a variant here and an arm in `Cli::run`.
+// Still to come: `build` (engine image, OCI). Commands are absent until they work: no
+// placeholders.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new workflow directory that validates and tests out of the box.
@@ -56,6 +53,13 @@ pub enum Command {
     Logs(commands::logs::Logs),
     /// Remove every Kubernetes object of a deployed workflow.
     Undeploy(commands::undeploy::Undeploy),
+    /// Compare a deployed workflow's live objects with its contract (exit 1 on drift).
+    Audit(commands::audit::Audit),
+    /// Check, prepare or describe a cluster: `check [--fix]`, `install`, `profile [--save]`.
+    #[command(subcommand)]
+    Cluster(commands::cluster::ClusterCmd),
+    /// Set defaults and named environments in ~/.tentacular/config.yaml (or the project's).
+    Configure(commands::configure::Configure),
     /// Print the version.
     Version(commands::version::Version),
 }
@@ -77,6 +81,9 @@ impl Cli {
             Command::Run(c) => c.run(&out),
             Command::Logs(c) => c.run(&out),
             Command::Undeploy(c) => c.run(&out),
+            Command::Audit(c) => c.run(&out),
+            Command::Cluster(c) => c.run(&out),
+            Command::Configure(c) => c.run(&out),
             Command::Version(c) => c.run(&out),
         }
     }

@@ -1,6 +1,8 @@
 //! One module per command; each holds a clap `Args` struct with `run(self, &Output)`.
 
+pub mod audit;
 pub mod cluster;
+pub mod configure;
 pub mod deploy;
 pub mod dev;
 pub mod init;

@@ -15,6 +15,18 @@ fn help_texts() {
         (vec!["secrets", "check", "--help"], "help-secrets-check.txt"),
         (vec!["secrets", "init", "--help"], "help-secrets-init.txt"),
         (vec!["version", "--help"], "help-version.txt"),
+        (vec!["audit", "--help"], "help-audit.txt"),
+        (vec!["cluster", "--help"], "help-cluster.txt"),
+        (vec!["cluster", "check", "--help"], "help-cluster-check.txt"),
+        (
+            vec!["cluster", "install", "--help"],
+            "help-cluster-install.txt",
+        ),
+        (
+            vec!["cluster", "profile", "--help"],
+            "help-cluster-profile.txt",
+        ),
+        (vec!["configure", "--help"], "help-configure.txt"),
     ] {
         let run = tntc(t.path(), &args);
         assert_eq!(run.code(), 0, "{}", run.transcript());

@@ -1,13 +1,42 @@
 //! `tntc cluster check|install|profile`, and the flags every Kubernetes command shares.
 
+mod check;
+mod install;
+mod profile;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
-use tentacular_kube::cluster::Cluster;
+use clap::{Args, Subcommand};
+use tentacular_kube::cluster::{CheckStatus, Cluster};
 use tentacular_kube::config::{self, Config, ConfigPaths, Overrides, Resolved};
 
 use crate::output::{Output, paint, style};
+
+/// `tntc cluster …`: prepare and inspect a cluster (not a workflow).
+#[derive(Debug, Subcommand)]
+pub enum ClusterCmd {
+    /// Check that the cluster and namespace are ready for `tntc deploy`: API, RuntimeClass,
+    /// namespace, every RBAC permission tntc uses, expected secrets. Exit 1 if a check fails.
+    Check(check::Check),
+    /// Install what workflows need (administrator): RuntimeClass `gvisor`, the namespace and,
+    /// optionally, a deployer service account with exactly tntc's permissions. Idempotent.
+    Install(install::Install),
+    /// Describe the cluster for people and agents: version, nodes, runtime classes, CNI and
+    /// NetworkPolicy support, storage, extensions, the namespace's quotas and guidance.
+    Profile(profile::Profile),
+}
+
+impl ClusterCmd {
+    /// Runs the chosen subcommand.
+    pub fn run(self, out: &Output) -> anyhow::Result<()> {
+        match self {
+            ClusterCmd::Check(c) => c.run(out),
+            ClusterCmd::Install(c) => c.run(out),
+            ClusterCmd::Profile(c) => c.run(out),
+        }
+    }
+}
 
 /// Where a Kubernetes command connects: shared by deploy, status, list, logs, run, undeploy,
 /// cluster and audit.
@@ -69,6 +98,15 @@ impl KubeFlags {
 /// Connects to the cluster the resolution names (no request is made yet).
 pub async fn connect(resolved: &Resolved) -> anyhow::Result<Cluster> {
     Ok(Cluster::connect(&resolved.target()).await?)
+}
+
+/// `✓`, `⚠` or `✗`, coloured, for a check's outcome.
+pub fn mark(status: CheckStatus) -> String {
+    match status {
+        CheckStatus::Pass => paint(style::OK, "✓"),
+        CheckStatus::Warn => paint(style::WARN, "⚠"),
+        CheckStatus::Fail => paint(style::ERROR, "✗"),
+    }
 }
 
 /// `warning: …` on stderr.
