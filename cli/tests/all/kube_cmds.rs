@@ -1,29 +1,13 @@
 //! The Kubernetes commands: `deploy --dry-run` (no cluster), error messages when no cluster
 //! is reachable, and — with `TENTACULAR_TEST_KUBECONFIG` (testenv/start.sh) — deploy, list,
-//! status and undeploy against a real API server.
+//! status and undeploy against a real API server. `cluster`, `audit`, `run` and `configure`
+//! have their own modules.
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{command, tempdir, write};
-
-fn word_counter() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../example-workflows/word-counter")
-}
-
-/// Runs tntc with a hermetic HOME (no user config) and the given kubeconfig.
-fn tntc_env(dir: &Path, kubeconfig: Option<&Path>, args: &[&str]) -> std::process::Output {
-    let mut c = command(dir, args);
-    c.env("HOME", dir).env_remove("TENTACULAR_ENV");
-    match kubeconfig {
-        Some(k) => c.env("KUBECONFIG", k),
-        None => c.env_remove("KUBECONFIG"),
-    };
-    c.output().expect("tntc runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::support::{
+    admin_kubeconfig, install_namespace, tempdir, tntc_env, unique_namespace, word_counter, write,
+};
 
 #[test]
 fn deploy_dry_run_json_has_labels_and_hardening() {
@@ -42,8 +26,8 @@ fn deploy_dry_run_json_has_labels_and_hardening() {
             "json",
         ],
     );
-    assert!(o.status.success(), "stderr: {}", text(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!((o.code() == 0), "stderr: {}", o.stderr());
+    let v = o.json();
     let items = v["items"].as_array().unwrap();
     assert!(items.len() >= 4);
     let mut kinds = Vec::new();
@@ -88,12 +72,12 @@ fn deploy_dry_run_yaml_and_runtime_class_none_warns() {
             "none",
         ],
     );
-    assert!(o.status.success(), "stderr: {}", text(&o.stderr));
-    let out = text(&o.stdout);
+    assert!((o.code() == 0), "stderr: {}", o.stderr());
+    let out = o.stdout();
     assert!(out.starts_with("---\n"), "{out}");
     assert!(out.contains("kind: Deployment"));
     assert!(!out.contains("runtimeClassName"), "{out}");
-    assert!(text(&o.stderr).contains("warning:"), "{}", text(&o.stderr));
+    assert!(o.stderr().contains("warning:"), "{}", o.stderr());
 }
 
 fn unreachable_kubeconfig(dir: &Path) -> PathBuf {
@@ -115,10 +99,13 @@ fn commands_say_when_the_api_is_unreachable() {
         vec!["list"],
         vec!["status", "word-counter"],
         vec!["undeploy", "word-counter", "-y"],
+        vec!["audit", wc.to_str().unwrap()],
+        vec!["cluster", "install"],
+        vec!["cluster", "profile"],
     ] {
         let o = tntc_env(tmp.path(), Some(&kc), &args);
-        let err = text(&o.stderr);
-        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        let err = o.stderr();
+        assert_eq!(o.code(), 1, "{args:?}: {err}");
         assert!(
             err.contains("cannot reach the Kubernetes API server at https://127.0.0.1:1"),
             "{args:?}: {err}"
@@ -131,8 +118,39 @@ fn commands_say_when_the_api_is_unreachable() {
         None,
         &["list", "--kubeconfig", kc.to_str().unwrap()],
     );
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("cannot reach the Kubernetes API server"));
+    assert_eq!(o.code(), 1);
+    assert!(
+        o.stderr()
+            .contains("cannot reach the Kubernetes API server")
+    );
+}
+
+#[test]
+fn cluster_check_reports_an_unreachable_api_as_a_failed_check() {
+    let tmp = tempdir();
+    let kc = unreachable_kubeconfig(tmp.path());
+    let o = tntc_env(tmp.path(), Some(&kc), &["cluster", "check"]);
+    assert_eq!(o.code(), 1, "{}", o.transcript());
+    let out = o.stdout();
+    assert!(
+        out.contains("✗ Kubernetes API reachable: cannot reach"),
+        "{out}"
+    );
+    assert!(out.contains("→ check the kubeconfig/context"), "{out}");
+    assert!(
+        o.stderr()
+            .contains("cluster check failed: 1 failed check (Kubernetes API reachable)"),
+        "{}",
+        o.stderr()
+    );
+    // -o json: the report on stdout, nothing on stderr, exit 1; the other checks are skipped.
+    let o = tntc_env(tmp.path(), Some(&kc), &["cluster", "check", "-o", "json"]);
+    assert_eq!(o.code(), 1);
+    assert!(o.stderr().is_empty(), "{}", o.stderr());
+    let v = o.json();
+    assert_eq!(v["passed"], false);
+    assert_eq!(v["checks"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["checks"][0]["status"], "fail");
 }
 
 #[test]
@@ -140,45 +158,32 @@ fn undeploy_without_tty_or_yes_refuses() {
     let tmp = tempdir();
     let kc = unreachable_kubeconfig(tmp.path());
     let o = tntc_env(tmp.path(), Some(&kc), &["undeploy", "word-counter"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("pass -y"), "{}", text(&o.stderr));
+    assert_eq!(o.code(), 1);
+    assert!(o.stderr().contains("pass -y"), "{}", o.stderr());
 }
 
 #[test]
 fn real_cluster_deploy_list_status_undeploy() {
-    let Some(kc) = std::env::var_os("TENTACULAR_TEST_KUBECONFIG") else {
-        eprintln!(
-            "SKIP real_cluster_deploy_list_status_undeploy: TENTACULAR_TEST_KUBECONFIG is not set \
-             (testenv/start.sh && source testenv/.state/env)"
-        );
+    let Some(kc) = admin_kubeconfig("real_cluster_deploy_list_status_undeploy") else {
         return;
     };
-    let kc = PathBuf::from(kc);
     let tmp = tempdir();
-    let ns = format!(
-        "tntc-cli-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
-            % 100_000
-    );
+    let ns = unique_namespace("deploy");
     let wc = word_counter();
     let wcs = wc.to_str().unwrap();
     let run = |args: &[&str]| {
         let o = tntc_env(tmp.path(), Some(&kc), args);
         assert!(
-            o.status.success(),
+            o.code() == 0,
             "{args:?}\nstdout: {}\nstderr: {}",
-            text(&o.stdout),
-            text(&o.stderr)
+            o.stdout(),
+            o.stderr()
         );
         o
     };
-    create_namespace(&kc, &ns);
+    install_namespace(tmp.path(), &kc, &ns);
     let o = run(&["deploy", wcs, "-n", &ns, "-o", "json"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = o.json();
     assert!(
         v["objects"]
             .as_array()
@@ -188,10 +193,10 @@ fn real_cluster_deploy_list_status_undeploy() {
         "{v}"
     );
     let o = run(&["deploy", wcs, "-n", &ns, "-o", "json"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = o.json();
     assert_eq!(v["changed"], false, "{v}");
     let o = run(&["list", "-n", &ns, "-o", "json"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = o.json();
     assert_eq!(v[0]["name"], "word-counter", "{v}");
     let o = run(&[
         "status",
@@ -202,35 +207,18 @@ fn real_cluster_deploy_list_status_undeploy() {
         "-o",
         "json",
     ]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = o.json();
     assert_eq!(v["name"], "word-counter", "{v}");
     let o = run(&["undeploy", "word-counter", "-n", &ns, "-y", "-o", "json"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = o.json();
     assert!(!v["deleted"].as_array().unwrap().is_empty(), "{v}");
     let o = run(&["list", "-n", &ns]);
-    assert!(text(&o.stdout).contains("No workflows found"));
+    assert!(o.stdout().contains("No workflows found"));
     let o = tntc_env(
         tmp.path(),
         Some(&kc),
         &["status", "word-counter", "-n", &ns],
     );
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("is not deployed in namespace"));
-}
-
-/// Creates the namespace with the kube crate's `cluster check` fix.
-fn create_namespace(kc: &Path, ns: &str) {
-    use tentacular_kube::cluster::{CheckOptions, Cluster, Target};
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let c = Cluster::connect(&Target {
-            kubeconfig: Some(kc.to_path_buf()),
-            context: None,
-        })
-        .await
-        .unwrap();
-        let mut opts = CheckOptions::new(ns);
-        opts.fix = true;
-        c.check(&opts).await.unwrap();
-    });
+    assert_eq!(o.code(), 1);
+    assert!(o.stderr().contains("is not deployed in namespace"));
 }

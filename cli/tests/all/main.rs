@@ -2,6 +2,9 @@
 //! directory and checks exit code, stdout and stderr, mostly against golden files in
 //! `tests/golden/` (`BLESS=1 cargo test -p tntc` rewrites them; review the diff).
 
+mod audit_run;
+mod cluster_cmds;
+mod configure;
 mod errors;
 mod help;
 mod init;

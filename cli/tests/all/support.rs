@@ -146,3 +146,78 @@ contract:
     );
     wf
 }
+
+/// The example workflow `word-counter` (no secrets, no cron).
+pub fn word_counter() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../example-workflows/word-counter")
+}
+
+/// Runs `tntc args…` in `dir` with a hermetic HOME (`dir`: no user config, the real
+/// `~/.tentacular` is never read or written), no `$TENTACULAR_ENV`, and `KUBECONFIG` set to
+/// `kubeconfig` (or unset).
+pub fn tntc_env(dir: &Path, kubeconfig: Option<&Path>, args: &[&str]) -> Run {
+    let mut c = command(dir, args);
+    c.env("HOME", dir).env_remove("TENTACULAR_ENV");
+    match kubeconfig {
+        Some(k) => c.env("KUBECONFIG", k),
+        None => c.env_remove("KUBECONFIG"),
+    };
+    Run {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        output: c.output().expect("tntc runs"),
+    }
+}
+
+/// The admin kubeconfig of the running testenv (`TENTACULAR_TEST_KUBECONFIG`), or `None` after
+/// a loud SKIP line.
+pub fn admin_kubeconfig(test: &str) -> Option<PathBuf> {
+    testenv_var(test, "TENTACULAR_TEST_KUBECONFIG")
+}
+
+/// The kubeconfig of the `restricted` user (get/list deployments in its namespace only) and
+/// that namespace, or `None` after a SKIP line.
+pub fn restricted_kubeconfig(test: &str) -> Option<(PathBuf, String)> {
+    let kc = testenv_var(test, "TENTACULAR_TEST_KUBECONFIG_RESTRICTED")?;
+    let ns = std::env::var("TENTACULAR_TEST_RESTRICTED_NAMESPACE")
+        .unwrap_or_else(|_| "restricted-ns".into());
+    Some((kc, ns))
+}
+
+fn testenv_var(test: &str, var: &str) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
+        _ => {
+            eprintln!(
+                "SKIP {test}: {var} is not set (testenv/start.sh && source testenv/.state/env)"
+            );
+            None
+        }
+    }
+}
+
+/// A namespace name unique to this test process and call: `tntc-cli-<what>-<pid>-<n>`.
+pub fn unique_namespace(what: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        % 100_000;
+    format!("tntc-cli-{what}-{}-{stamp}-{n}", std::process::id())
+}
+
+/// Creates `ns` (and the RuntimeClass `gvisor`) with `tntc cluster install`.
+pub fn install_namespace(dir: &Path, kubeconfig: &Path, ns: &str) {
+    let run = tntc_env(dir, Some(kubeconfig), &["cluster", "install", "-n", ns]);
+    assert_eq!(run.code(), 0, "{}", run.transcript());
+}
+
+/// Replaces every occurrence of each `(from, to)` pair, for golden files of cluster output
+/// (server URLs, namespaces and temporary paths vary between runs).
+pub fn normalize(text: &str, pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .fold(text.to_string(), |t, (from, to)| t.replace(from, to))
+}
