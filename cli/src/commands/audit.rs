@@ -6,6 +6,7 @@ use anyhow::bail;
 use clap::Args;
 use serde::Serialize;
 use tentacular_kube::cluster::{AuditReport, CheckStatus};
+use tentacular_kube::config::{Resolved, Source};
 
 use super::cluster::{Extra, KubeFlags, connect, mark};
 use super::deploy::deploy_input;
@@ -110,16 +111,20 @@ impl Audit {
             report.namespace,
             plural(problems, "difference"),
             self.dir.display(),
-            ns_flag(&report.namespace, resolved.namespace_source),
+            self.same_target_flags(&resolved),
         );
     }
-}
 
-/// ` -n <ns>` unless the namespace came from somewhere `deploy` also reads.
-fn ns_flag(ns: &str, source: tentacular_kube::config::Source) -> String {
-    use tentacular_kube::config::Source;
-    match source {
-        Source::Flag => format!(" -n {ns}"),
-        _ => String::new(),
+    /// The flags that make `deploy` resolve the same environment and namespace as this audit
+    /// (what came from files or the workflow needs no flag).
+    fn same_target_flags(&self, resolved: &Resolved) -> String {
+        let mut flags = String::new();
+        if let Some(env) = &self.kube.env {
+            flags.push_str(&format!(" --env {env}"));
+        }
+        if resolved.namespace_source == Source::Flag {
+            flags.push_str(&format!(" -n {}", resolved.namespace));
+        }
+        flags
     }
 }
