@@ -214,13 +214,7 @@ impl Runner {
         match self.inner.programs.get(node) {
             Some(Slot::Wasm(p)) => p.invoke(input, caps, limits).await,
             Some(Slot::Deno) => unavailable(node),
-            None => NodeOutcome {
-                result: Err(NodeError::Internal {
-                    message: format!("no node \"{node}\" in this workflow"),
-                }),
-                logs: Vec::new(),
-                stats: Default::default(),
-            },
+            None => internal(format!("no node \"{node}\" in this workflow")),
         }
     }
 
@@ -248,7 +242,7 @@ impl Runner {
         };
         let input = Arc::new(input);
         for stage in self.inner.plan.stages() {
-            let mut tasks = Vec::new();
+            let mut ready = Vec::new();
             for id in stage {
                 let node_input = match self
                     .inner
@@ -261,19 +255,48 @@ impl Runner {
                         continue;
                     }
                 };
-                let runner = self.clone();
-                let id = id.clone();
-                let caps = bindings.caps.get(&id).cloned();
-                let limits = bindings.limits.get(&id).cloned().unwrap_or_default();
-                tasks.push(tokio::spawn(async move {
-                    runner
-                        .run_with_retries(id, node_input, caps, limits, retries)
-                        .await
-                }));
+                let caps = bindings.caps.get(id).cloned();
+                let limits = bindings.limits.get(id).cloned().unwrap_or_default();
+                ready.push((id.clone(), node_input, caps, limits));
             }
-            for task in tasks {
-                let run = task.await.expect("node task panicked");
+            if ready.len() == 1 {
+                // A stage of one node (a chain) runs on this task: a task per node costs a
+                // spawn and a wake-up for no concurrency.
+                let (id, node_input, caps, limits) = ready.pop().expect("one node");
+                let run = self
+                    .run_with_retries(id, node_input, caps, limits, retries)
+                    .await;
                 self.record(&mut report, &mut outputs, run);
+            } else {
+                // Nodes of a stage run concurrently, each on its own task (and so in parallel
+                // on a multi-threaded runtime).
+                let tasks: Vec<_> = ready
+                    .into_iter()
+                    .map(|(id, node_input, caps, limits)| {
+                        let runner = self.clone();
+                        let task_id = id.clone();
+                        let task = tokio::spawn(async move {
+                            runner
+                                .run_with_retries(task_id, node_input, caps, limits, retries)
+                                .await
+                        });
+                        (id, task)
+                    })
+                    .collect();
+                for (id, task) in tasks {
+                    let run = match task.await {
+                        Ok(run) => run,
+                        // A bug in the host, not the node: that node fails, the run reports it.
+                        Err(e) => NodeRun {
+                            id,
+                            started: SystemTime::now(),
+                            elapsed: Duration::ZERO,
+                            attempts: 1,
+                            outcome: internal(format!("the node's task failed: {e}")),
+                        },
+                    };
+                    self.record(&mut report, &mut outputs, run);
+                }
             }
             if !report.result.errors.is_empty() {
                 break;
@@ -373,24 +396,20 @@ pub fn error_text(node: &NodeId, e: &NodeError) -> String {
     }
 }
 
-fn unavailable(node: &NodeId) -> NodeOutcome {
+fn internal(message: String) -> NodeOutcome {
     NodeOutcome {
-        result: Err(NodeError::Internal {
-            message: format!(
-                "node \"{node}\" declares `runtime: deno`, and Deno compatibility mode is not available in this build yet; remove `runtime: deno` to run it in the sandbox"
-            ),
-        }),
+        result: Err(NodeError::Internal { message }),
         logs: Vec::new(),
         stats: Default::default(),
     }
 }
 
+fn unavailable(node: &NodeId) -> NodeOutcome {
+    internal(format!(
+        "node \"{node}\" declares `runtime: deno`, and Deno compatibility mode is not available in this build yet; remove `runtime: deno` to run it in the sandbox"
+    ))
+}
+
 fn unbound(node: &NodeId) -> NodeOutcome {
-    NodeOutcome {
-        result: Err(NodeError::Internal {
-            message: format!("no bindings for node \"{node}\""),
-        }),
-        logs: Vec::new(),
-        stats: Default::default(),
-    }
+    internal(format!("no bindings for node \"{node}\""))
 }

@@ -1,11 +1,10 @@
 //! The host side of the guest's imports: one [`HostState`] per store (per invocation, or per
-//! snapshot build), and the linker that binds `tentacular.*` and an empty WASI.
+//! snapshot build), and the linker that binds `tentacular.*` and the few WASI calls
+//! ([`crate::wasi`]).
 
 use std::sync::Arc;
 
 use wasmtime::{Caller, Engine, Linker, Memory, ResourceLimiter};
-use wasmtime_wasi::WasiCtxBuilder;
-use wasmtime_wasi::p1::WasiP1Ctx;
 
 use crate::capabilities::Capabilities;
 use crate::fetch;
@@ -16,7 +15,6 @@ const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 /// Per-store state.
 pub(crate) struct HostState {
-    wasi: WasiP1Ctx,
     pub limiter: MemoryLimiter,
     pub caps: Arc<Capabilities>,
     /// The answer to the last `fetch`, handed over by `take`.
@@ -36,8 +34,6 @@ pub(crate) struct SnapshotIo {
 impl HostState {
     pub fn new(caps: Arc<Capabilities>, memory_limit: usize) -> Self {
         HostState {
-            // No preopens, no environment, no arguments, no sockets; stdio goes nowhere.
-            wasi: WasiCtxBuilder::new().build_p1(),
             limiter: MemoryLimiter::new(memory_limit),
             caps,
             pending: Vec::new(),
@@ -92,7 +88,7 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
-fn memory(caller: &mut Caller<'_, HostState>) -> wasmtime::Result<Memory> {
+pub(crate) fn memory(caller: &mut Caller<'_, HostState>) -> wasmtime::Result<Memory> {
     caller
         .get_export("memory")
         .and_then(|e| e.into_memory())
@@ -117,7 +113,7 @@ fn read(
 /// Builds the linker every store of this engine uses.
 pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
-    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut HostState| &mut s.wasi)?;
+    crate::wasi::add_to_linker(&mut linker)?;
 
     linker.func_wrap(
         "tentacular",

@@ -39,7 +39,7 @@
 //! | `fetch` (`ctx.dependency(d).fetch`, `ctx.fetch`, `fetch`) | the contract's dependencies, filtered by the node's `uses` | declared and granted; scheme/host/port exactly the dependency's; no userinfo; IP literals and `localhost` only if declared exactly; resolved addresses never loopback/link-local/unspecified for declared host names; redirects re-checked and only while they stay on the dependency; response size cap |
 //! | secrets | `auth.secret` of the dependency | the node sees `tntc-secret:svc.key` placeholders; the host substitutes values only into headers (and, for `webhook-url`, the URL) of requests to the dependency that owns the secret, injects auth per `auth.type`, and scrubs values out of responses and logs |
 //! | `log` | always | captured per invocation, bounded, secret values redacted |
-//! | WASI | none | no preopened directories, no environment, no arguments, no sockets |
+//! | WASI | clock and randomness only (`src/wasi.rs` answers the plugin's nine imports itself) | no file descriptors, no environment, no arguments, no sockets; stdio discarded |
 //! | module loading | load time only | relative imports inside the workflow directory; `npm:`/`jsr:`/remote/bare specifiers refused (use `runtime: deno`) |
 //!
 //! A failed check denies and the node sees a `NotPermitted` error; the check never fails open.
@@ -55,6 +55,7 @@ mod modules;
 mod prelude;
 mod program;
 mod snapshot;
+mod wasi;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -197,8 +198,9 @@ impl Sandbox {
         node_path: &Path,
     ) -> Result<NodeProgram, LoadError> {
         let graph = ModuleGraph::load(workflow_dir, node_path)?;
+        let entry = graph.entry.clone();
         let engine_err = |e: wasmtime::Error| LoadError::Engine {
-            file: graph.entry.clone(),
+            file: entry.clone(),
             message: format!("{e:#}"),
         };
         match self
@@ -214,7 +216,7 @@ impl Sandbox {
                     .linker
                     .instantiate_pre(&module)
                     .map_err(engine_err)?;
-                Ok(NodeProgram::new(pre, graph))
+                NodeProgram::new(pre, graph).map_err(engine_err)
             }
             Built::GuestError(json) => Err(load_failure(&graph, &json)),
         }

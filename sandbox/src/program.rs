@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::Value;
-use wasmtime::{InstancePre, Store, Trap, UpdateDeadline};
+use wasmtime::{
+    Instance, InstancePre, Memory, ModuleExport, Store, Trap, TypedFunc, UpdateDeadline,
+};
 
 use crate::capabilities::Capabilities;
 use crate::error::NodeError;
@@ -27,8 +29,57 @@ pub struct NodeProgram {
 
 struct Inner {
     pre: InstancePre<HostState>,
+    exports: Exports,
     graph: ModuleGraph,
     initial_memory: usize,
+}
+
+/// The plugin's exports, resolved once per node rather than looked up by name per call.
+struct Exports {
+    memory: ModuleExport,
+    realloc: ModuleExport,
+    call: ModuleExport,
+}
+
+impl Exports {
+    fn resolve(module: &wasmtime::Module) -> wasmtime::Result<Self> {
+        let get = |name: &str| {
+            module
+                .get_export_index(name)
+                .ok_or_else(|| wasmtime::format_err!("the plugin exports no `{name}`"))
+        };
+        Ok(Exports {
+            memory: get("memory")?,
+            realloc: get("cabi_realloc")?,
+            call: get("tntc_call")?,
+        })
+    }
+
+    /// The memory, `cabi_realloc` and `tntc_call` of `instance`.
+    #[allow(clippy::type_complexity)]
+    fn of(
+        &self,
+        instance: &Instance,
+        store: &mut Store<HostState>,
+    ) -> wasmtime::Result<(
+        Memory,
+        TypedFunc<(u32, u32, u32, u32), u32>,
+        TypedFunc<(u32, u32), u32>,
+    )> {
+        let memory = instance
+            .get_module_export(&mut *store, &self.memory)
+            .and_then(|e| e.into_memory())
+            .ok_or_else(|| wasmtime::format_err!("the plugin's `memory` is not a memory"))?;
+        let func = |store: &mut Store<HostState>, export: &ModuleExport| {
+            instance
+                .get_module_export(&mut *store, export)
+                .and_then(|e| e.into_func())
+                .ok_or_else(|| wasmtime::format_err!("a plugin export is not a function"))
+        };
+        let realloc = func(store, &self.realloc)?.typed(&*store)?;
+        let call = func(store, &self.call)?.typed(&*store)?;
+        Ok((memory, realloc, call))
+    }
 }
 
 impl std::fmt::Debug for NodeProgram {
@@ -77,19 +128,21 @@ struct GuestFailure {
 }
 
 impl NodeProgram {
-    pub(crate) fn new(pre: InstancePre<HostState>, graph: ModuleGraph) -> Self {
+    pub(crate) fn new(pre: InstancePre<HostState>, graph: ModuleGraph) -> wasmtime::Result<Self> {
+        let exports = Exports::resolve(pre.module())?;
         let initial_memory = pre
             .module()
             .exports()
             .find_map(|e| e.ty().memory().map(|m| m.minimum() as usize * 65536))
             .unwrap_or(0);
-        NodeProgram {
+        Ok(NodeProgram {
             inner: Arc::new(Inner {
                 pre,
+                exports,
                 graph,
                 initial_memory,
             }),
-        }
+        })
     }
 
     /// The entry module's workflow-relative path.
@@ -181,13 +234,11 @@ impl NodeProgram {
             .instantiate_async(&mut store)
             .await
             .expect("instantiate");
-        let memory = instance.get_memory(&mut store, "memory").expect("memory");
-        let realloc = instance
-            .get_typed_func::<(u32, u32, u32, u32), u32>(&mut store, "cabi_realloc")
-            .expect("realloc");
-        let call = instance
-            .get_typed_func::<(u32, u32), u32>(&mut store, "tntc_call")
-            .expect("call");
+        let (memory, realloc, call) = self
+            .inner
+            .exports
+            .of(&instance, &mut store)
+            .expect("plugin exports");
         let len = payload.len() as u32;
         let ptr = realloc
             .call_async(&mut store, (0, 0, 1, len))
@@ -238,12 +289,7 @@ impl NodeProgram {
         limits: &Limits,
     ) -> wasmtime::Result<(u32, Vec<u8>)> {
         let instance = self.inner.pre.instantiate_async(&mut *store).await?;
-        let memory = instance
-            .get_memory(&mut *store, "memory")
-            .ok_or_else(|| wasmtime::format_err!("plugin exports no memory"))?;
-        let realloc =
-            instance.get_typed_func::<(u32, u32, u32, u32), u32>(&mut *store, "cabi_realloc")?;
-        let call = instance.get_typed_func::<(u32, u32), u32>(&mut *store, "tntc_call")?;
+        let (memory, realloc, call) = self.inner.exports.of(&instance, store)?;
         let len =
             u32::try_from(payload.len()).map_err(|_| wasmtime::format_err!("input too large"))?;
         let ptr = realloc.call_async(&mut *store, (0, 0, 1, len)).await?;
