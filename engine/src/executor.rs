@@ -147,37 +147,36 @@ struct NodeRun {
 }
 
 impl Runner {
-    /// Loads every node of `loaded` into `sandbox` (concurrently). All load errors are
-    /// collected, so one run of `tntc validate`/`test` shows every broken node.
+    /// Loads every node of `loaded` into `sandbox`, all in one workflow snapshot (one
+    /// compilation, one copy of the runtime's code; each invocation still gets a fresh
+    /// instance). All load errors are collected, so one run of `tntc validate`/`test` shows
+    /// every broken node.
     pub async fn load(sandbox: &Sandbox, loaded: LoadedWorkflow) -> Result<Runner, LoadFailure> {
         let plan = dag::compile(&loaded.workflow)?;
-        let mut tasks = Vec::new();
-        for (id, spec) in &loaded.workflow.nodes {
-            let id = id.clone();
-            if loaded.workflow.runtime_of(&id) == Runtime::Deno {
-                tasks.push(tokio::spawn(async move { (id, Ok(Slot::Deno)) }));
-                continue;
-            }
-            let sandbox = sandbox.clone();
-            let dir = loaded.dir.clone();
-            let path = spec.path.clone();
-            tasks.push(tokio::spawn(async move {
-                let r = sandbox
-                    .load(&dir, std::path::Path::new(&path))
-                    .await
-                    .map(Slot::Wasm);
-                (id, r)
-            }));
-        }
+        let wasm: Vec<(&NodeId, &std::path::Path)> = loaded
+            .workflow
+            .nodes
+            .iter()
+            .filter(|(id, _)| loaded.workflow.runtime_of(id) != Runtime::Deno)
+            .map(|(id, spec)| (id, std::path::Path::new(spec.path.as_str())))
+            .collect();
+        let paths: Vec<&std::path::Path> = wasm.iter().map(|(_, p)| *p).collect();
+        let mut loaded_programs = sandbox.load_all(&loaded.dir, &paths).await.into_iter();
         let mut programs = IndexMap::new();
         let mut failures = Vec::new();
-        for task in tasks {
-            let (id, r) = task.await.expect("node load task panicked");
-            match r {
-                Ok(slot) => {
-                    programs.insert(id, slot);
+        for id in loaded.workflow.nodes.keys() {
+            if loaded.workflow.runtime_of(id) == Runtime::Deno {
+                programs.insert(id.clone(), Slot::Deno);
+                continue;
+            }
+            match loaded_programs.next().expect("one result per wasm node") {
+                Ok(program) => {
+                    programs.insert(id.clone(), Slot::Wasm(program));
                 }
-                Err(error) => failures.push(NodeLoadError { node: id, error }),
+                Err(error) => failures.push(NodeLoadError {
+                    node: id.clone(),
+                    error,
+                }),
             }
         }
         if !failures.is_empty() {

@@ -28,7 +28,8 @@ pub(crate) struct HostState {
 /// Snapshot-time input and the guest's report of how loading went.
 pub(crate) struct SnapshotIo {
     pub input: Vec<u8>,
-    pub status: Option<(u32, String)>,
+    /// One `(status, message)` per entry, in payload order.
+    pub status: Vec<(u32, String)>,
 }
 
 impl HostState {
@@ -151,7 +152,8 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
          -> wasmtime::Result<()> {
             let text = read(&mut caller, ptr, len, MAX_REQUEST_BYTES)?;
             if let Some(s) = caller.data_mut().snapshot.as_mut() {
-                s.status = Some((status, String::from_utf8_lossy(&text).into_owned()));
+                s.status
+                    .push((status, String::from_utf8_lossy(&text).into_owned()));
             }
             Ok(())
         },

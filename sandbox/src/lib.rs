@@ -197,34 +197,129 @@ impl Sandbox {
         workflow_dir: &Path,
         node_path: &Path,
     ) -> Result<NodeProgram, LoadError> {
-        let graph = ModuleGraph::load(workflow_dir, node_path)?;
-        let entry = graph.entry.clone();
-        let engine_err = |e: wasmtime::Error| LoadError::Engine {
-            file: entry.clone(),
-            message: format!("{e:#}"),
-        };
+        self.load_all(workflow_dir, &[node_path])
+            .await
+            .pop()
+            .expect("one result per node")
+    }
+
+    /// Loads the nodes at `node_paths` (a workflow's nodes) into **one** snapshot: one
+    /// compilation and one copy of the runtime's code for all of them, while every invocation
+    /// still gets a fresh instance of its own. Returns one result per path, in order; a node
+    /// that fails to load does not keep the others from loading, and its error names its own
+    /// file, line and column.
+    pub async fn load_all(
+        &self,
+        workflow_dir: &Path,
+        node_paths: &[&Path],
+    ) -> Vec<Result<NodeProgram, LoadError>> {
+        let results: Vec<Result<ModuleGraph, LoadError>> = node_paths
+            .iter()
+            .map(|p| ModuleGraph::load(workflow_dir, p))
+            .collect();
+        let mut programs: Vec<Option<Result<NodeProgram, LoadError>>> =
+            results.iter().map(|_| None).collect();
+        // Node indexes still to build, and at most two tries: everything that compiled, then
+        // (if the guest refused some) the rest without them.
+        let mut todo: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_ok()).collect();
+        for _ in 0..2 {
+            if todo.is_empty() {
+                break;
+            }
+            let graphs: Vec<&ModuleGraph> = todo
+                .iter()
+                .map(|&i| results[i].as_ref().expect("only loaded graphs"))
+                .collect();
+            match self.inner.snapshots.build(&graphs).await {
+                Ok(Built::Ready(module)) => {
+                    let pre = self.inner.linker.instantiate_pre(&module);
+                    for (entry, &i) in todo.iter().enumerate() {
+                        let graph = results[i].as_ref().expect("only loaded graphs");
+                        let program = match &pre {
+                            Ok(pre) => NodeProgram::new(pre.clone(), graph.clone(), entry as u32),
+                            Err(e) => Err(wasmtime::format_err!("{e:#}")),
+                        };
+                        programs[i] = Some(program.map_err(|e| engine_error(graph, e)));
+                    }
+                    todo.clear();
+                }
+                Ok(Built::GuestErrors(errors)) => {
+                    let mut rest = Vec::new();
+                    for (&i, error) in todo.iter().zip(errors) {
+                        let graph = results[i].as_ref().expect("only loaded graphs");
+                        match error {
+                            Some(json) => programs[i] = Some(Err(load_failure(graph, &json))),
+                            None => rest.push(i),
+                        }
+                    }
+                    todo = rest;
+                }
+                // The build itself failed (a node's top level ran past the load deadline or out
+                // of memory, say): build each node alone, so that the error names its node.
+                Err(_) if todo.len() > 1 => {
+                    for &i in &todo {
+                        let graph = results[i].as_ref().expect("only loaded graphs");
+                        programs[i] = Some(Box::pin(self.load_graph(graph)).await);
+                    }
+                    todo.clear();
+                }
+                Err(e) => {
+                    let i = todo[0];
+                    let graph = results[i].as_ref().expect("only loaded graphs");
+                    programs[i] = Some(Err(engine_error(graph, e)));
+                    todo.clear();
+                }
+            }
+        }
+        programs
+            .into_iter()
+            .zip(results)
+            .map(|(program, graph)| match (program, graph) {
+                (Some(program), _) => program,
+                (None, Err(e)) => Err(e),
+                // Loaded alone in the first try, refused with the others in the second.
+                (None, Ok(graph)) => Err(LoadError::Engine {
+                    file: graph.entry,
+                    message: "the node loads alone but not together with the workflow's other nodes; load it with `tntc test <dir>/<node>` to see why".into(),
+                }),
+            })
+            .collect()
+    }
+
+    /// One node in a snapshot of its own.
+    async fn load_graph(&self, graph: &ModuleGraph) -> Result<NodeProgram, LoadError> {
         match self
             .inner
             .snapshots
-            .build(Some(&graph))
+            .build(&[graph])
             .await
-            .map_err(engine_err)?
+            .map_err(|e| engine_error(graph, e))?
         {
             Built::Ready(module) => {
                 let pre = self
                     .inner
                     .linker
                     .instantiate_pre(&module)
-                    .map_err(engine_err)?;
-                NodeProgram::new(pre, graph).map_err(engine_err)
+                    .map_err(|e| engine_error(graph, e))?;
+                NodeProgram::new(pre, graph.clone(), 0).map_err(|e| engine_error(graph, e))
             }
-            Built::GuestError(json) => Err(load_failure(&graph, &json)),
+            Built::GuestErrors(mut errors) => Err(load_failure(
+                graph,
+                &errors.pop().flatten().unwrap_or_default(),
+            )),
         }
     }
 
     /// The wasmtime engine (for benchmarks and diagnostics).
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+}
+
+fn engine_error(graph: &ModuleGraph, e: wasmtime::Error) -> LoadError {
+    LoadError::Engine {
+        file: graph.entry.clone(),
+        message: format!("{e:#}"),
     }
 }
 

@@ -29,6 +29,8 @@ pub struct NodeProgram {
 
 struct Inner {
     pre: InstancePre<HostState>,
+    /// This node's entry in the workflow snapshot that `pre` instantiates.
+    entry: u32,
     exports: Exports,
     graph: ModuleGraph,
     initial_memory: usize,
@@ -64,7 +66,7 @@ impl Exports {
     ) -> wasmtime::Result<(
         Memory,
         TypedFunc<(u32, u32, u32, u32), u32>,
-        TypedFunc<(u32, u32), u32>,
+        TypedFunc<(u32, u32, u32), u32>,
     )> {
         let memory = instance
             .get_module_export(&mut *store, &self.memory)
@@ -128,7 +130,11 @@ struct GuestFailure {
 }
 
 impl NodeProgram {
-    pub(crate) fn new(pre: InstancePre<HostState>, graph: ModuleGraph) -> wasmtime::Result<Self> {
+    pub(crate) fn new(
+        pre: InstancePre<HostState>,
+        graph: ModuleGraph,
+        entry: u32,
+    ) -> wasmtime::Result<Self> {
         let exports = Exports::resolve(pre.module())?;
         let initial_memory = pre
             .module()
@@ -138,6 +144,7 @@ impl NodeProgram {
         Ok(NodeProgram {
             inner: Arc::new(Inner {
                 pre,
+                entry,
                 exports,
                 graph,
                 initial_memory,
@@ -250,7 +257,9 @@ impl NodeProgram {
         let mut times = Vec::with_capacity(iterations);
         for _ in 0..iterations {
             let t = Instant::now();
-            call.call_async(&mut store, (ptr, len)).await.expect("call");
+            call.call_async(&mut store, (ptr, len, self.inner.entry))
+                .await
+                .expect("call");
             times.push(t.elapsed());
         }
         times
@@ -294,7 +303,9 @@ impl NodeProgram {
             u32::try_from(payload.len()).map_err(|_| wasmtime::format_err!("input too large"))?;
         let ptr = realloc.call_async(&mut *store, (0, 0, 1, len)).await?;
         memory.write(&mut *store, ptr as usize, payload)?;
-        let ret = call.call_async(&mut *store, (ptr, len)).await?;
+        let ret = call
+            .call_async(&mut *store, (ptr, len, self.inner.entry))
+            .await?;
         let mut words = [0u8; 12];
         memory.read(&*store, ret as usize, &mut words)?;
         let word = |i: usize| u32::from_le_bytes(words[i * 4..i * 4 + 4].try_into().unwrap());

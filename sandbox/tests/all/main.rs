@@ -6,3 +6,4 @@ mod fetch;
 mod hostile;
 mod server;
 mod support;
+mod workflow_snapshot;

@@ -6,11 +6,11 @@
 //!
 //! | direction | name | purpose |
 //! |---|---|---|
-//! | export | `wizer-initialize` | at snapshot time: create the runtime, evaluate the prelude and (for a node snapshot) the node's modules |
-//! | export | `tntc_call(ptr, len) -> *ret` | one invocation: payload JSON in, `[status, ptr, len]` out |
+//! | export | `wizer-initialize` | at snapshot time: create the runtime, evaluate the prelude and every node (entry) of the workflow |
+//! | export | `tntc_call(ptr, len, entry) -> *ret` | one invocation of one entry: payload JSON in, `[status, ptr, len]` out |
 //! | export | `cabi_realloc` | guest allocation for the host (from `javy-plugin-api`) |
 //! | import | `tentacular.snapshot_input_len/snapshot_input` | the init payload, read once at snapshot time |
-//! | import | `tentacular.load_status` | reports a load error (syntax error, bad default export) at snapshot time |
+//! | import | `tentacular.load_status` | once per entry, in order, at snapshot time: loaded, or why not (syntax error, bad default export) |
 //! | import | `tentacular.fetch/take` | one HTTP request, checked and performed by the host |
 //! | import | `tentacular.log` | one log line |
 #![allow(static_mut_refs)]
@@ -25,8 +25,8 @@ use javy_plugin_api::javy::{Config, Runtime};
 static mut RUNTIME: Option<Runtime> = None;
 /// The prelude's `invoke(run, payload)` function.
 static mut INVOKE: Option<Persistent<Function<'static>>> = None;
-/// The node's default export.
-static mut RUN: Option<Persistent<Function<'static>>> = None;
+/// Each entry's default export, in payload order (`None` where the entry failed to load).
+static mut RUNS: Vec<Option<Persistent<Function<'static>>>> = Vec::new();
 /// Result of the last call: `[status, ptr, len]`; the bytes live in `OUTPUT`.
 static mut RET: [u32; 3] = [0; 3];
 static mut OUTPUT: Vec<u8> = Vec::new();
@@ -41,67 +41,134 @@ pub extern "C" fn wizer_initialize() {
     let mut config = Config::default();
     config.text_encoding(true);
     let runtime = Runtime::new(config).expect("creating the QuickJS runtime");
-    let result = runtime.context().with(|ctx| -> Result<(), String> {
-        bridge::register(&ctx).map_err(|e| format!("registering host functions: {e}"))?;
-        let invoke: Function = ctx
-            .eval::<Function, _>(input.prelude.as_bytes())
-            .map_err(|e| describe(&ctx, e))?;
-        unsafe { INVOKE = Some(Persistent::save(&ctx, invoke)) };
-        if let Some(entry) = &input.entry {
-            for (name, source) in input.modules.iter().filter(|(name, _)| name != entry) {
-                Module::declare(ctx.clone(), name.as_str(), source.as_bytes())
-                    .map_err(|e| describe(&ctx, e))?;
+    runtime.context().with(|ctx| {
+        let prelude = bridge::register(&ctx)
+            .map_err(|e| format!("registering host functions: {e}"))
+            .and_then(|()| {
+                ctx.eval::<Function, _>(input.prelude.as_bytes())
+                    .map_err(|e| describe(&ctx, e))
+            });
+        let invoke = match prelude {
+            Ok(f) => f,
+            Err(message) => {
+                // Without a prelude no node can run: every entry reports the same error.
+                for _ in 0..input.entries.len().max(1) {
+                    bridge::load_status(STATUS_ERROR, &message);
+                }
+                return;
             }
-            let source = input
-                .modules
-                .iter()
-                .find(|(name, _)| name == entry)
-                .map(|(_, s)| s.clone())
-                .ok_or_else(|| format!("entry module {entry} missing from the payload"))?;
-            let module = Module::declare(ctx.clone(), entry.as_str(), source)
-                .map_err(|e| describe(&ctx, e))?;
-            let (module, promise) = module.eval().map_err(|e| describe(&ctx, e))?;
-            promise.finish::<Value>().map_err(|e| describe(&ctx, e))?;
-            let default: Value = module.get("default").map_err(|e| describe(&ctx, e))?;
-            let Some(run) = default.as_function() else {
+        };
+        unsafe { INVOKE = Some(Persistent::save(&ctx, invoke)) };
+        let mut loader = Loader::default();
+        for entry in &input.entries {
+            match loader.load(&ctx, &input, entry) {
+                Ok(run) => {
+                    unsafe { RUNS.push(Some(Persistent::save(&ctx, run))) };
+                    bridge::load_status(STATUS_OK, "");
+                }
+                Err(message) => {
+                    unsafe { RUNS.push(None) };
+                    bridge::load_status(STATUS_ERROR, &message);
+                }
+            }
+        }
+        if input.entries.is_empty() {
+            bridge::load_status(STATUS_OK, "");
+        }
+    });
+    unsafe { RUNTIME = Some(runtime) };
+}
+
+/// Declares each module once across the workflow's entries and evaluates the entries; a
+/// module that failed to compile fails every entry that needs it, with its own error.
+#[derive(Default)]
+struct Loader {
+    declared: Vec<usize>,
+    failed: Vec<(usize, String)>,
+}
+
+impl Loader {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        input: &payload::SnapshotInput,
+        entry: &payload::Entry,
+    ) -> Result<Function<'js>, String> {
+        let Some((&entry_index, deps)) = entry.modules.split_last() else {
+            return Err(format!(
+                "entry module {} missing from the payload",
+                entry.name
+            ));
+        };
+        for &index in deps {
+            if let Some((_, message)) = self.failed.iter().find(|(i, _)| *i == index) {
+                return Err(message.clone());
+            }
+            if self.declared.contains(&index) {
+                continue;
+            }
+            let (name, source) = &input.modules[index];
+            match Module::declare(ctx.clone(), name.as_str(), source.as_bytes()) {
+                Ok(_) => self.declared.push(index),
+                Err(e) => {
+                    let message = describe(ctx, e);
+                    self.failed.push((index, message.clone()));
+                    return Err(message);
+                }
+            }
+        }
+        let default: Value = if self.declared.contains(&entry_index) {
+            // Another node imports this node's file: it is loaded already; import it by name.
+            let promise = Module::import(ctx, entry.name.as_str()).map_err(|e| describe(ctx, e))?;
+            let namespace: Object = promise.finish().map_err(|e| describe(ctx, e))?;
+            namespace.get("default").map_err(|e| describe(ctx, e))?
+        } else {
+            let (_, source) = &input.modules[entry_index];
+            let module = Module::declare(ctx.clone(), entry.name.as_str(), source.as_bytes())
+                .map_err(|e| describe(ctx, e))?;
+            self.declared.push(entry_index);
+            let (module, promise) = module.eval().map_err(|e| describe(ctx, e))?;
+            promise.finish::<Value>().map_err(|e| describe(ctx, e))?;
+            module.get("default").map_err(|e| describe(ctx, e))?
+        };
+        match default.as_function() {
+            Some(run) => Ok(run.clone()),
+            None => {
                 let found = match typeof_name(&default) {
                     "undefined" => "it has no default export".to_string(),
                     kind => format!("its default export is a {kind}"),
                 };
-                return Err(format!(
+                Err(format!(
                     "{{\"kind\":\"no-default-export\",\"message\":\"must export a default async function run(ctx, input), but {found}\"}}"
-                ));
-            };
-            unsafe { RUN = Some(Persistent::save(&ctx, run.clone())) };
+                ))
+            }
         }
-        Ok(())
-    });
-    match result {
-        Ok(()) => bridge::load_status(STATUS_OK, ""),
-        Err(message) => bridge::load_status(STATUS_ERROR, &message),
     }
-    unsafe { RUNTIME = Some(runtime) };
 }
 
-/// Runs the node once. `payload` is the JSON text `{"input": …, "ctx": …}` built by the host.
+/// Runs entry `entry` (a node) once. `payload` is the JSON text `{"input": …, "ctx": …}`
+/// built by the host.
 ///
 /// # Safety
 /// `ptr..ptr+len` must be a guest allocation holding the payload (the host allocates it with
 /// `cabi_realloc`).
 #[unsafe(export_name = "tntc_call")]
-pub unsafe extern "C" fn tntc_call(ptr: *const u8, len: usize) -> *const u32 {
+pub unsafe extern "C" fn tntc_call(ptr: *const u8, len: usize, entry: usize) -> *const u32 {
     // A snapshot freezes the PRNG state: reseed from WASI randomness for every call, so that
     // two instances of one snapshot never share `Math.random()` sequences.
     fastrand::seed(bridge::random_u64());
     let payload = unsafe { std::slice::from_raw_parts(ptr, len) };
     let payload = String::from_utf8_lossy(payload).into_owned();
-    let (status, text) = match unsafe { (RUNTIME.as_ref(), INVOKE.clone(), RUN.clone()) } {
-        (Some(runtime), Some(invoke), Some(run)) => runtime.context().with(|ctx| {
-            match call(&ctx, invoke, run, payload) {
-                Ok(out) => (STATUS_OK, out),
-                Err(message) => (STATUS_ERROR, message),
-            }
-        }),
+    let run = unsafe { RUNS.get(entry).cloned().flatten() };
+    let (status, text) = match unsafe { (RUNTIME.as_ref(), INVOKE.clone(), run) } {
+        (Some(runtime), Some(invoke), Some(run)) => {
+            runtime
+                .context()
+                .with(|ctx| match call(&ctx, invoke, run, payload) {
+                    Ok(out) => (STATUS_OK, out),
+                    Err(message) => (STATUS_ERROR, message),
+                })
+        }
         _ => (
             STATUS_ERROR,
             "{\"kind\":\"not-loaded\",\"message\":\"no node program is loaded in this snapshot\"}"
@@ -161,7 +228,8 @@ fn describe(ctx: &Ctx<'_>, error: javy_plugin_api::javy::quickjs::Error) -> Stri
             let exc = ctx.catch();
             match exc.as_object() {
                 Some(obj) => (
-                    obj.get::<_, String>("name").unwrap_or_else(|_| "Error".into()),
+                    obj.get::<_, String>("name")
+                        .unwrap_or_else(|_| "Error".into()),
                     obj.get::<_, String>("message")
                         .unwrap_or_else(|_| "unknown error".into()),
                     obj.get::<_, String>("stack").unwrap_or_default(),

@@ -1,8 +1,10 @@
-//! The snapshot-time payload: prelude source, the node's modules and its entry point.
+//! The snapshot-time payload: prelude source, the modules of a workflow's nodes and their
+//! entry points (one snapshot holds every node of a workflow; each invocation calls one).
 //!
 //! Framing (all integers little-endian u32): `prelude_len prelude  module_count
-//! (name_len name source_len source)*  entry_len entry` — an `entry_len` of 0 means "no node"
-//! (a base snapshot with only the prelude).
+//! (name_len name source_len source)*  entry_count (entry_len entry  dep_count dep_index*)*`,
+//! where an entry's `dep_index`es point into the module table, in evaluation order (its
+//! imports first, the entry module last). No entries means a snapshot of the prelude only.
 
 use crate::bridge;
 
@@ -12,23 +14,43 @@ pub struct SnapshotInput {
     pub prelude: String,
     /// Module name (already canonicalised by the host) → JS source.
     pub modules: Vec<(String, String)>,
-    /// The node's entry module name, if this is a node snapshot.
-    pub entry: Option<String>,
+    /// The nodes: entry module name and the modules it needs, in declaration order.
+    pub entries: Vec<Entry>,
+}
+
+/// One node of the snapshot.
+pub struct Entry {
+    /// The node's entry module name.
+    pub name: String,
+    /// Indexes into [`SnapshotInput::modules`]: what the entry imports, then the entry itself.
+    pub modules: Vec<usize>,
 }
 
 impl SnapshotInput {
     /// Reads the payload from the host.
     pub fn read() -> Self {
         let bytes = bridge::snapshot_input();
-        let mut cursor = Cursor { bytes: &bytes, at: 0 };
+        let mut cursor = Cursor {
+            bytes: &bytes,
+            at: 0,
+        };
         let prelude = cursor.string();
         let count = cursor.u32();
-        let modules = (0..count).map(|_| (cursor.string(), cursor.string())).collect();
-        let entry = cursor.string();
+        let modules = (0..count)
+            .map(|_| (cursor.string(), cursor.string()))
+            .collect();
+        let entries = (0..cursor.u32())
+            .map(|_| {
+                let name = cursor.string();
+                let deps = cursor.u32();
+                let modules = (0..deps).map(|_| cursor.u32() as usize).collect();
+                Entry { name, modules }
+            })
+            .collect();
         SnapshotInput {
             prelude,
             modules,
-            entry: (!entry.is_empty()).then_some(entry),
+            entries,
         }
     }
 }
