@@ -38,7 +38,7 @@ impl Dev {
         });
         let rt = runtime()?;
         rt.block_on(async {
-            let loader = Loader::new(sandbox()?, &self.dir, Arc::new(NetTransport::new()?))
+            let loader = Loader::new(sandbox(tentacular_sandbox::CacheLoad::Read)?, &self.dir, Arc::new(NetTransport::new()?))
                 // /app/secrets is the pod's mount; a laptop's secrets are in the workflow.
                 .mount_dir(None);
             let started = server::start(ServeOptions {

@@ -69,10 +69,16 @@ pub fn print_diagnostics<'a>(
 }
 
 /// The process's sandbox: one wasmtime engine, snapshots cached on disk (see
-/// `SandboxConfig::default` for the cache location).
-pub fn sandbox() -> anyhow::Result<tentacular_sandbox::Sandbox> {
+/// `SandboxConfig::default` for the cache location), loaded as `cache_load` says: `Map` for
+/// commands that run and exit, `Read` for servers.
+pub fn sandbox(
+    cache_load: tentacular_sandbox::CacheLoad,
+) -> anyhow::Result<tentacular_sandbox::Sandbox> {
     Ok(tentacular_sandbox::Sandbox::new(
-        tentacular_sandbox::SandboxConfig::default(),
+        tentacular_sandbox::SandboxConfig {
+            cache_load,
+            ..Default::default()
+        },
     )?)
 }
 

@@ -51,9 +51,13 @@ impl Test {
             record: self.record,
         };
         let report = runtime()?.block_on(async {
-            testing::run(&sandbox()?, loaded, &options)
-                .await
-                .map_err(anyhow::Error::from)
+            testing::run(
+                &sandbox(tentacular_sandbox::CacheLoad::Map)?,
+                loaded,
+                &options,
+            )
+            .await
+            .map_err(anyhow::Error::from)
         })?;
         if self.record {
             write_recordings(&report, out)?;
