@@ -74,7 +74,7 @@ pub use program::{NodeOutcome, NodeProgram, NodeStats};
 
 use host::HostState;
 use modules::ModuleGraph;
-use snapshot::{Built, Snapshotter};
+use snapshot::{Built, EntryFailure, Snapshotter};
 
 /// How the sandbox's engine is set up.
 #[derive(Debug, Clone)]
@@ -237,7 +237,7 @@ impl Sandbox {
         let mut programs: Vec<Option<Result<NodeProgram, LoadError>>> =
             results.iter().map(|_| None).collect();
         // Node indexes still to build, and at most two tries: everything that compiled, then
-        // (if the guest refused some) the rest without them.
+        // (if the guest refused some, or sent some to be loaded alone) the rest without them.
         let mut todo: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_ok()).collect();
         for _ in 0..2 {
             if todo.is_empty() {
@@ -265,7 +265,12 @@ impl Sandbox {
                     for (&i, error) in todo.iter().zip(errors) {
                         let graph = results[i].as_ref().expect("only loaded graphs");
                         match error {
-                            Some(json) => programs[i] = Some(Err(load_failure(graph, &json))),
+                            Some(EntryFailure::Error(json)) => {
+                                programs[i] = Some(Err(load_failure(graph, &json)));
+                            }
+                            Some(EntryFailure::LoadAlone) => {
+                                programs[i] = Some(Box::pin(self.load_graph(graph)).await);
+                            }
                             None => rest.push(i),
                         }
                     }
@@ -320,10 +325,14 @@ impl Sandbox {
                     .map_err(|e| engine_error(graph, e))?;
                 NodeProgram::new(pre, graph.clone(), 0).map_err(|e| engine_error(graph, e))
             }
-            Built::GuestErrors(mut errors) => Err(load_failure(
-                graph,
-                &errors.pop().flatten().unwrap_or_default(),
-            )),
+            Built::GuestErrors(mut errors) => match errors.pop().flatten() {
+                Some(EntryFailure::Error(json)) => Err(load_failure(graph, &json)),
+                // A snapshot of one entry runs no realm check; this cannot happen.
+                Some(EntryFailure::LoadAlone) | None => Err(engine_error(
+                    graph,
+                    wasmtime::format_err!("the plugin refused a node snapshot without saying why"),
+                )),
+            },
         }
     }
 

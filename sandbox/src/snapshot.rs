@@ -5,7 +5,9 @@
 //! copy-on-write instance of it that calls one entry. Sharing one module between the nodes
 //! means one copy of QuickJS's compiled code in memory instead of one per node (~3 MiB each)
 //! and one Cranelift compilation per workflow instead of one per node. Isolation is per
-//! invocation, as before: every call gets its own instance, memory, deadline and grants.
+//! invocation, as before: every call gets its own instance, memory, deadline and grants. The
+//! nodes' top levels share one realm at load; the plugin fingerprints globals and intrinsics
+//! around each node and reports a node that changed them, which then gets its own snapshot.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,8 +55,16 @@ pub(crate) struct Snapshotter {
 pub(crate) enum Built {
     /// The snapshot module, ready to instantiate; entry `i` is `graphs[i]`.
     Ready(Module),
-    /// At least one entry failed: per entry, the guest's error (JSON description) or `None`.
-    GuestErrors(Vec<Option<String>>),
+    /// At least one entry did not load into the shared snapshot: per entry, why, or `None`.
+    GuestErrors(Vec<Option<EntryFailure>>),
+}
+
+/// Why an entry is not in a workflow snapshot.
+pub(crate) enum EntryFailure {
+    /// The guest's load error (JSON description).
+    Error(String),
+    /// It loaded, but its top level changed the realm the nodes share: load it on its own.
+    LoadAlone,
 }
 
 impl Snapshotter {
@@ -152,7 +162,11 @@ impl Snapshotter {
             return Ok(Built::GuestErrors(
                 status
                     .into_iter()
-                    .map(|(code, message)| (code != 0).then_some(message))
+                    .map(|(code, message)| match code {
+                        0 => None,
+                        2 => Some(EntryFailure::LoadAlone),
+                        _ => Some(EntryFailure::Error(message)),
+                    })
                     .collect(),
             ));
         }

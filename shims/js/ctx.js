@@ -69,3 +69,42 @@ async function invoke(run, payloadJson) {
   }
   return "O" + text;
 }
+// Load-time realm check. One snapshot holds every node of a workflow, evaluated in one realm;
+// a node whose top level changes what the realm shares (globals, intrinsics, prototypes)
+// must not be seen by its sibling nodes, so the plugin compares this fingerprint before and
+// after each node's evaluation and the host gives such a node a snapshot of its own.
+const __ownKeys = Reflect.ownKeys;
+const __getDesc = Object.getOwnPropertyDescriptor;
+const __getProto = Object.getPrototypeOf;
+const __isExtensible = Object.isExtensible;
+const __is = Object.is;
+function __realmFingerprint() {
+  const seen = new Set();
+  const out = [];
+  const visit = (o) => {
+    if (o === null || (typeof o !== "object" && typeof o !== "function") || seen.has(o)) return;
+    seen.add(o);
+    out.push(o, __getProto(o), __isExtensible(o));
+    for (const k of __ownKeys(o)) {
+      const d = __getDesc(o, k);
+      out.push(k, d.value, d.get, d.set, d.writable, d.enumerable, d.configurable);
+    }
+  };
+  const roots = [globalThis, __getProto(function () {}), __getProto(async function () {}),
+    __getProto(function* () {}), __getProto(async function* () {}), __getProto([][Symbol.iterator]())];
+  for (const r of roots) visit(r);
+  for (const k of __ownKeys(globalThis)) {
+    const v = __getDesc(globalThis, k).value;
+    visit(v);
+    if (typeof v === "function") visit(v.prototype);
+    if (v !== null && (typeof v === "object" || typeof v === "function")) visit(__getProto(v));
+  }
+  return out;
+}
+invoke.realmFingerprint = __realmFingerprint;
+invoke.realmChanged = (before) => {
+  const after = __realmFingerprint();
+  if (after.length !== before.length) return true;
+  for (let i = 0; i < after.length; i++) if (!__is(after[i], before[i])) return true;
+  return false;
+};

@@ -105,3 +105,33 @@ async fn a_node_whose_top_level_never_ends_is_named() {
     let e = spin.unwrap_err();
     assert!(e.to_string().contains("nodes/spin.ts"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_patches_globals_at_load_gets_a_snapshot_of_its_own() {
+    let dir = workflow(&[
+        (
+            "nodes/patcher.ts",
+            "(Array.prototype as any).leak = \"patched\";\n(globalThis as any).shared = 1;\nexport default async function run() { return [[].leak, (globalThis as any).shared]; }\n",
+        ),
+        (
+            "nodes/sibling.ts",
+            "export default async function run() { return [([] as any).leak ?? null, (globalThis as any).shared ?? null]; }\n",
+        ),
+    ]);
+    let results = sandbox()
+        .load_all(
+            dir.path(),
+            &[Path::new("nodes/patcher.ts"), Path::new("nodes/sibling.ts")],
+        )
+        .await;
+    let [patcher, sibling] = <[_; 2]>::try_from(results).ok().unwrap();
+    // The patcher keeps what its own top level did; its sibling never sees it.
+    assert_eq!(
+        run(&patcher.unwrap(), json!({})).await.result.unwrap(),
+        json!(["patched", 1])
+    );
+    assert_eq!(
+        run(&sibling.unwrap(), json!({})).await.result.unwrap(),
+        json!([null, null])
+    );
+}

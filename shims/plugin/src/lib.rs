@@ -34,6 +34,8 @@ static mut OUTPUT: Vec<u8> = Vec::new();
 /// Status codes of `tntc_call` and `load_status`.
 const STATUS_OK: u32 = 0;
 const STATUS_ERROR: u32 = 1;
+/// Load status of an entry that loaded but changed the shared realm: load it on its own.
+const STATUS_LOAD_ALONE: u32 = 2;
 
 #[unsafe(export_name = "wizer-initialize")]
 pub extern "C" fn wizer_initialize() {
@@ -58,11 +60,37 @@ pub extern "C" fn wizer_initialize() {
                 return;
             }
         };
+        // With several nodes in one realm, a node whose top level changes what the realm
+        // shares is sent back to the host to be loaded alone (see shims/js/ctx.js).
+        let realm_check = (input.entries.len() > 1)
+            .then(|| {
+                let fingerprint: Function = invoke.get("realmFingerprint").ok()?;
+                let changed: Function = invoke.get("realmChanged").ok()?;
+                Some((fingerprint, changed))
+            })
+            .flatten();
         unsafe { INVOKE = Some(Persistent::save(&ctx, invoke)) };
         let mut loader = Loader::default();
         for entry in &input.entries {
+            let before: Option<Value> = realm_check
+                .as_ref()
+                .and_then(|(fingerprint, _)| fingerprint.call(()).ok());
             match loader.load(&ctx, &input, entry) {
                 Ok(run) => {
+                    let changed = match (&realm_check, before) {
+                        (Some((_, changed)), Some(before)) => {
+                            changed.call::<_, bool>((before,)).unwrap_or(true)
+                        }
+                        _ => false,
+                    };
+                    if changed {
+                        unsafe { RUNS.push(None) };
+                        bridge::load_status(
+                            STATUS_LOAD_ALONE,
+                            "{\"kind\":\"load-alone\",\"message\":\"the node's top level changes globals or intrinsics\"}",
+                        );
+                        continue;
+                    }
                     unsafe { RUNS.push(Some(Persistent::save(&ctx, run))) };
                     bridge::load_status(STATUS_OK, "");
                 }
