@@ -17,6 +17,26 @@ impl std::fmt::Display for AlreadyReported {
 
 impl std::error::Error for AlreadyReported {}
 
+/// The end of a command whose output already says whether it passed: `Ok`, or exit 1
+/// without printing an error a second time.
+pub fn verdict(passed: bool) -> anyhow::Result<()> {
+    if passed {
+        Ok(())
+    } else {
+        Err(AlreadyReported.into())
+    }
+}
+
+/// `-o json` of a pass/fail report: the report's own fields plus `"passed"`.
+#[derive(serde::Serialize)]
+pub struct Verdict<'a, T> {
+    /// Whether every check passed.
+    pub passed: bool,
+    /// The report.
+    #[serde(flatten)]
+    pub report: &'a T,
+}
+
 /// Prints `error: <message>` and one `caused by:` line per source, then gives exit code 1.
 /// A closed stdout (`tntc validate -o json | head -c1`) is not an error: exit 0 quietly.
 pub fn error(e: &anyhow::Error) -> ExitCode {

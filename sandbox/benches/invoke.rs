@@ -8,26 +8,17 @@
 //!
 //! Run: `cargo bench -p tentacular-sandbox --bench invoke`
 
-use std::collections::BTreeMap;
+mod common;
+
+use common::{no_caps, summarize};
 use std::path::Path;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::json;
-use tentacular_sandbox::fetch::DenyAll;
-use tentacular_sandbox::{Capabilities, Limits, Sandbox, SandboxConfig};
+use tentacular_sandbox::{Limits, Sandbox, SandboxConfig};
 
 const NODE: &str = "export default async function run(ctx: unknown, input: { n: number }) { return { n: input.n + 1 }; }\n";
 const ITERATIONS: usize = 5_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn summarize(mut d: Vec<Duration>) -> (Duration, Duration) {
-    d.sort();
-    (percentile(&d, 0.5), percentile(&d, 0.99))
-}
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -64,7 +55,7 @@ fn main() {
         let t = Instant::now();
         let program = sandbox.load(dir.path(), Path::new("nodes/trivial.ts")).await.unwrap();
         let load = t.elapsed();
-        let caps = Arc::new(Capabilities::new("trivial", json!({}), BTreeMap::new(), Default::default(), Arc::new(DenyAll)));
+        let caps = no_caps("trivial");
         let limits = Limits::default();
         let input = json!({"n": 41});
 

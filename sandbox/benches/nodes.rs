@@ -4,21 +4,16 @@
 //!
 //! Run: `cargo bench -p tentacular-sandbox --bench nodes`
 
-use std::collections::BTreeMap;
+mod common;
+
+use common::{no_caps, summarize};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tentacular_sandbox::fetch::DenyAll;
-use tentacular_sandbox::{Capabilities, Limits, Sandbox, SandboxConfig};
+use tentacular_sandbox::{Limits, Sandbox, SandboxConfig};
 
 const ITERATIONS: usize = 5_000;
-
-fn p50(mut d: Vec<Duration>) -> Duration {
-    d.sort();
-    d[d.len() / 2]
-}
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -50,13 +45,7 @@ fn main() {
                 .load(&dir, Path::new(&format!("nodes/{node}.ts")))
                 .await
                 .unwrap();
-            let caps = Arc::new(Capabilities::new(
-                node,
-                json!({}),
-                BTreeMap::new(),
-                Default::default(),
-                Arc::new(DenyAll),
-            ));
+            let caps = no_caps(node);
             let mut output = Value::Null;
             for _ in 0..200 {
                 output = program.invoke(&input, &caps, &limits).await.result.unwrap();
@@ -76,7 +65,7 @@ fn main() {
                 debug_assert!(out.result.is_ok());
             }
             let same = program.bench_same_instance(&input, &caps, ITERATIONS).await;
-            let (f, s) = (p50(fresh), p50(same));
+            let (f, s) = (summarize(fresh).0, summarize(same).0);
             total_fresh += f;
             total_same += s;
             println!(

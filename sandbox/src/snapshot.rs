@@ -193,13 +193,11 @@ impl Snapshotter {
 
     fn cached(&self, key: &str) -> Option<Module> {
         let path = self.cache_path(key)?;
-        if !path.is_file() {
-            return None;
-        }
         // SAFETY: the cache directory is private to this user and only ever holds modules
         // this code serialised with a compatible engine; wasmtime also checks the engine
         // configuration and version recorded in the file and refuses a mismatch.
         let module = match self.cache_load {
+            CacheLoad::Map if !path.is_file() => return None,
             CacheLoad::Map => unsafe { Module::deserialize_file(&self.engine, &path) },
             CacheLoad::Read => {
                 let bytes = std::fs::read(&path).ok()?;

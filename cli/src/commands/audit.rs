@@ -4,15 +4,14 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
-use serde::Serialize;
-use tentacular_kube::cluster::{AuditReport, CheckStatus};
+use tentacular_kube::cluster::CheckStatus;
 use tentacular_kube::config::{Resolved, Source};
 
 use super::cluster::{Extra, KubeFlags, connect, mark};
 use super::deploy::deploy_input;
 use super::{load_workflow, plural, runtime};
 use crate::output::{Output, paint, style};
-use crate::report::AlreadyReported;
+use crate::report::{Verdict, verdict};
 
 /// Compares the deployed objects with the manifests `tntc deploy` would generate from the
 /// directory now: the NetworkPolicy's rules (each missing or extra rule), the Secret's
@@ -31,14 +30,6 @@ pub struct Audit {
     /// the environment's, then the config file's, then `gvisor`.
     #[arg(long, value_name = "CLASS")]
     pub runtime_class: Option<String>,
-}
-
-/// `-o json`: the library's report plus the verdict.
-#[derive(Serialize)]
-struct Json<'a> {
-    passed: bool,
-    #[serde(flatten)]
-    report: &'a AuditReport,
 }
 
 impl Audit {
@@ -62,15 +53,11 @@ impl Audit {
         })?;
         let passed = report.passed();
         if out.json() {
-            out.json_value(&Json {
+            out.json_value(&Verdict {
                 passed,
                 report: &report,
             })?;
-            return if passed {
-                Ok(())
-            } else {
-                Err(AlreadyReported.into())
-            };
+            return verdict(passed);
         }
         let mut text = format!(
             "{} {} in namespace {}\n",

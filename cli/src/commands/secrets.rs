@@ -13,7 +13,7 @@ use tentacular_engine::spec::LoadedWorkflow;
 
 use super::{load_workflow, plural};
 use crate::output::{Output, paint, style};
-use crate::report::AlreadyReported;
+use crate::report::verdict;
 
 /// Local secrets: `.secrets/` (one file per service) and `.secrets.yaml`, both git-ignored.
 #[derive(Debug, Subcommand)]
@@ -71,11 +71,7 @@ impl Check {
                 "ok": ok,
                 "secrets": needed,
             }))?;
-            return if ok {
-                Ok(())
-            } else {
-                Err(AlreadyReported.into())
-            };
+            return verdict(ok);
         }
         if needed.is_empty() {
             out.out(format!(

@@ -10,7 +10,7 @@ use tentacular_engine::testing::{self, TestOptions, TestReport};
 
 use super::{load_workflow, runtime, sandbox};
 use crate::output::{Output, paint, style};
-use crate::report::AlreadyReported;
+use crate::report::verdict;
 
 /// Runs a workflow's fixtures (`tests/fixtures/<node>[.<case>].json`) in the sandbox.
 ///
@@ -68,11 +68,7 @@ impl Test {
         } else {
             out.out(render(&report))?;
         }
-        if passed {
-            Ok(())
-        } else {
-            Err(AlreadyReported.into())
-        }
+        verdict(passed)
     }
 }
 

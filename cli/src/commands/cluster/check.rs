@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
-use serde::Serialize;
 use tentacular_kube::cluster::{CheckOptions, CheckReport, CheckStatus};
 use tentacular_kube::manifests;
 
@@ -12,7 +11,7 @@ use super::{Extra, KubeFlags, connect, mark};
 use crate::commands::deploy::deploy_input;
 use crate::commands::{load_workflow, plural, runtime};
 use crate::output::{Output, paint, style};
-use crate::report::AlreadyReported;
+use crate::report::{Verdict, verdict};
 
 /// Checks, in order: the API server answers; the RuntimeClass deploys ask for exists; the
 /// namespace exists; the current user has every permission deploy, undeploy, run, logs, status
@@ -40,14 +39,6 @@ pub struct Check {
     /// when its contract references secrets it has no local copy of (.secrets.yaml/.secrets/).
     #[arg(long, value_name = "DIR")]
     pub workflow: Option<PathBuf>,
-}
-
-/// `-o json`: the library's report plus the verdict.
-#[derive(Serialize)]
-struct Json<'a> {
-    passed: bool,
-    #[serde(flatten)]
-    report: &'a CheckReport,
 }
 
 impl Check {
@@ -89,15 +80,11 @@ impl Check {
         })?;
         let passed = report.passed();
         if out.json() {
-            out.json_value(&Json {
+            out.json_value(&Verdict {
                 passed,
                 report: &report,
             })?;
-            return if passed {
-                Ok(())
-            } else {
-                Err(AlreadyReported.into())
-            };
+            return verdict(passed);
         }
         out.out(render(&report))?;
         if passed {
