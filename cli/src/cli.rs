@@ -36,7 +36,7 @@ pub enum Command {
     Visualize(commands::visualize::Visualize),
     /// Check or create a workflow's local secrets.
     #[command(subcommand)]
-    Secrets(commands::secrets::Secrets),
+    Secrets(commands::secrets::SecretsCmd),
     /// Run a workflow's fixtures (or its whole pipeline) in the sandbox, offline.
     Test(commands::test::Test),
     /// Serve a workflow locally with hot reload and cron (the engine, in process).

@@ -9,6 +9,7 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 use clap::ValueEnum;
 use serde::Serialize;
+use tentacular_kube::cluster::CheckStatus;
 
 /// `-o text|json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,4 +75,18 @@ impl Output {
 /// `text` in `style`.
 pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")
+}
+
+/// `✓`, `⚠` or `✗`, coloured, for a check's outcome.
+pub fn mark(status: CheckStatus) -> String {
+    match status {
+        CheckStatus::Pass => paint(style::OK, "✓"),
+        CheckStatus::Warn => paint(style::WARN, "⚠"),
+        CheckStatus::Fail => paint(style::ERROR, "✗"),
+    }
+}
+
+/// `warning: …` on stderr.
+pub fn warn(out: &Output, text: impl std::fmt::Display) -> std::io::Result<()> {
+    out.err(format!("{} {text}", paint(style::WARN, "warning:")))
 }

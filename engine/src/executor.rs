@@ -14,11 +14,11 @@ use tentacular_sandbox::{
     Capabilities, Limits, LoadError, LogLine, NodeError, NodeOutcome, NodeProgram, Sandbox,
 };
 
-use crate::dag::{self, Plan};
-use crate::grants;
+use crate::node_capabilities;
 use crate::result::{ExecutionResult, NodeResources, NodeTiming, Timing, rfc3339};
 use crate::secrets::Secrets;
-use crate::spec::{LoadedWorkflow, NodeId, Runtime};
+use tentacular_spec::dag::{self, Plan};
+use tentacular_spec::{LoadedWorkflow, NodeId, Runtime};
 
 /// Why a workflow could not be made ready to run. Every node's problem is listed.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +26,7 @@ use crate::spec::{LoadedWorkflow, NodeId, Runtime};
 pub enum LoadFailure {
     /// The DAG could not be compiled (validation normally catches this first).
     #[error("{0}")]
-    Plan(#[from] crate::Error),
+    Plan(#[from] tentacular_spec::dag::DagError),
     /// One or more nodes failed to load.
     #[error("{}", nodes.iter().map(|n| format!("node \"{}\": {}", n.node, n.error)).collect::<Vec<_>>().join("\n"))]
     Nodes {
@@ -77,7 +77,7 @@ impl Bindings {
     pub fn new(loaded: &LoadedWorkflow, secrets: &Secrets, transport: Arc<dyn Transport>) -> Self {
         Self::with_config(
             loaded,
-            grants::ctx_config(&loaded.workflow),
+            node_capabilities::ctx_config(&loaded.workflow),
             secrets,
             transport,
         )
@@ -91,14 +91,14 @@ impl Bindings {
         transport: Arc<dyn Transport>,
     ) -> Self {
         let wf = &loaded.workflow;
-        let values = grants::secret_values(secrets);
+        let values = node_capabilities::secret_values(secrets);
         let caps = wf
             .nodes
             .keys()
             .map(|id| {
                 (
                     id.clone(),
-                    Arc::new(grants::capabilities(
+                    Arc::new(node_capabilities::capabilities(
                         wf,
                         id,
                         config.clone(),
@@ -111,7 +111,7 @@ impl Bindings {
         let limits = wf
             .nodes
             .keys()
-            .map(|id| (id.clone(), grants::limits(wf, id)))
+            .map(|id| (id.clone(), node_capabilities::limits(wf, id)))
             .collect();
         Bindings { caps, limits }
     }

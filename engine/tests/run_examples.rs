@@ -6,9 +6,9 @@ use std::sync::Arc;
 use serde_json::json;
 use tentacular_engine::executor::{Bindings, Runner};
 use tentacular_engine::secrets::Secrets;
-use tentacular_engine::spec::Workflow;
 use tentacular_sandbox::fetch::DenyAll;
 use tentacular_sandbox::{Sandbox, SandboxConfig};
+use tentacular_spec::Workflow;
 
 fn example(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

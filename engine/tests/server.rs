@@ -11,7 +11,8 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 use tentacular_engine::server::{self, App, Loader, RunSource, ServerConfig, Workload};
-use tentacular_engine::triggers::{self, webhook};
+use tentacular_engine::triggers;
+use tentacular_engine::webhook;
 use tentacular_engine::{triggers::cron, watch};
 use tentacular_sandbox::fetch::DenyAll;
 use tentacular_sandbox::{Sandbox, SandboxConfig};
@@ -738,7 +739,7 @@ fn queue_triggers_are_announced_as_not_served() {
         "  - type: manual\n",
         "  - type: manual\n  - type: queue\n    subject: jobs.new\n",
     );
-    let wf = tentacular_engine::spec::Workflow::parse(&spec, "workflow.yaml")
+    let wf = tentacular_spec::Workflow::parse(&spec, "workflow.yaml")
         .unwrap()
         .workflow;
     assert_eq!(

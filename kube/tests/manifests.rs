@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::json;
-use tentacular_kube::manifests::{
-    self, CidrEgress, CronTrigger, DeployInput, EgressRule, PortRule, Protocol, RuntimeClassChoice,
-};
+use tentacular_kube::manifests::{self, CidrEgress, DeployInput, HostEgress, RuntimeClassChoice};
+use tentacular_spec::{CronSchedule, CronTrigger, IpProtocol, PortRule};
 
 /// The word-counter example with one helper, two cron triggers (one named), a public API
 /// dependency and local secrets.
@@ -28,17 +27,17 @@ pub fn word_counter() -> DeployInput {
     i.cron_triggers = vec![
         CronTrigger {
             name: None,
-            schedule: "*/5 * * * *".into(),
+            schedule: CronSchedule::parse("*/5 * * * *").unwrap(),
         },
         CronTrigger {
             name: Some("nightly_report".into()),
-            schedule: "0 3 * * *".into(),
+            schedule: CronSchedule::parse("0 3 * * *").unwrap(),
         },
     ];
-    i.egress = vec![EgressRule {
+    i.egress = vec![HostEgress {
         host: "api.example.com".into(),
         port: 443,
-        protocol: Protocol::Tcp,
+        protocol: IpProtocol::Tcp,
     }];
     i.secrets = Some(BTreeMap::from([
         ("example".into(), json!({"token": "s3cr3t"})),
@@ -61,30 +60,30 @@ fn everything() -> DeployInput {
     ]);
     i.cron_triggers = vec![CronTrigger {
         name: Some("weekly".into()),
-        schedule: "0 9 * * 1".into(),
+        schedule: CronSchedule::parse("0 9 * * 1").unwrap(),
     }];
     i.has_webhook = true;
     i.webhook_namespaces = vec!["istio-system".into()];
     i.egress = vec![
-        EgressRule {
+        HostEgress {
             host: "api.github.com".into(),
             port: 443,
-            protocol: Protocol::Tcp,
+            protocol: IpProtocol::Tcp,
         },
-        EgressRule {
+        HostEgress {
             host: "postgres.data.svc.cluster.local".into(),
             port: 5432,
-            protocol: Protocol::Tcp,
+            protocol: IpProtocol::Tcp,
         },
-        EgressRule {
+        HostEgress {
             host: "nats.msg.svc.cluster.local".into(),
             port: 4222,
-            protocol: Protocol::Tcp,
+            protocol: IpProtocol::Tcp,
         },
-        EgressRule {
+        HostEgress {
             host: "hooks.slack.com".into(),
             port: 443,
-            protocol: Protocol::Tcp,
+            protocol: IpProtocol::Tcp,
         },
     ];
     i.cidr_egress = vec![
@@ -92,7 +91,7 @@ fn everything() -> DeployInput {
             cidr: "10.20.0.0/16".into(),
             ports: vec![PortRule {
                 port: 8443,
-                protocol: Protocol::Tcp,
+                protocol: IpProtocol::Tcp,
             }],
         },
         CidrEgress {
@@ -321,10 +320,10 @@ fn rejects_names_kubernetes_would_reject() {
             .to_string()
             .contains("version")
     );
-    let mut i = word_counter();
-    i.cron_triggers[0].schedule = "every day".into();
+    // A cron trigger's schedule is a `CronSchedule`, so a bad one is rejected where it is
+    // parsed, before any manifest is built.
     assert!(
-        manifests::build(&i)
+        CronSchedule::parse("every day")
             .unwrap_err()
             .to_string()
             .contains("cron schedule")

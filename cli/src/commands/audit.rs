@@ -7,11 +7,13 @@ use clap::Args;
 use tentacular_kube::cluster::CheckStatus;
 use tentacular_kube::config::{Resolved, Source};
 
-use super::cluster::{Extra, KubeFlags, connect, mark};
-use super::deploy::deploy_input;
-use super::{load_workflow, plural, runtime};
+use super::deploy_input::deploy_input;
+use super::kube_flags::{Extra, KubeFlags, connect};
+use super::{load_workflow, runtime};
+use crate::output::mark;
 use crate::output::{Output, paint, style};
 use crate::report::{Verdict, verdict};
+use tentacular_spec::plural;
 
 /// Compares the deployed objects with the manifests `tntc deploy` would generate from the
 /// directory now: the NetworkPolicy's rules (each missing or extra rule), the Secret's

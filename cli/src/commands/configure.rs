@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::json;
 use tentacular_kube::config::{Config, ConfigPaths, ConfigUpdate, expand_home};
 
-use super::cluster::warn;
+use crate::output::warn;
 use crate::output::{Output, paint, style};
 
 /// Sets values in the user config file (`~/.tentacular/config.yaml`) or, with --project, in

@@ -1,24 +1,18 @@
 //! `tntc deploy [dir]`: validate, contract, build the manifests, server-side apply (+ prune).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 use serde_json::json;
-use tentacular_engine::contract::{self, EgressKind};
-use tentacular_engine::secrets::SecretsSource;
-use tentacular_engine::spec::{LoadedWorkflow, Transport, TriggerKind};
 use tentacular_kube::cluster::{ApplyOptions, RunOptions};
-use tentacular_kube::config::Resolved;
-use tentacular_kube::manifests::{
-    self, CidrEgress, CronTrigger, DeployInput, EgressRule, PortRule, Protocol,
-};
+use tentacular_kube::manifests;
 
-use super::cluster::{Extra, KubeFlags, connect, parse_duration, warn};
+use super::deploy_input::deploy_input;
+use super::kube_flags::{Extra, KubeFlags, connect, parse_duration};
 use super::{load_workflow, print_diagnostics, runtime};
-use crate::output::{Output, paint, style};
+use crate::output::{Output, paint, style, warn};
 
 /// Deploys a workflow: every object is applied server-side (field manager `tntc`), objects an
 /// earlier version produced and this one does not are pruned.
@@ -202,117 +196,4 @@ fn read_built_image(dir: &Path) -> Option<String> {
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-}
-
-fn protocol(t: Option<Transport>) -> Protocol {
-    match t {
-        Some(Transport::Udp) => Protocol::Udp,
-        Some(Transport::Sctp) => Protocol::Sctp,
-        _ => Protocol::Tcp,
-    }
-}
-
-/// Builds the kube crate's input from the workflow, its contract, its local secrets and the
-/// resolved config. Also returns notes for the user (rules that could not be expressed).
-pub fn deploy_input(
-    loaded: &LoadedWorkflow,
-    resolved: &Resolved,
-) -> anyhow::Result<(DeployInput, Vec<String>)> {
-    let wf = &loaded.workflow;
-    let mut notes = Vec::new();
-    let mut input = DeployInput::new(
-        wf.name.as_str(),
-        wf.version.as_str(),
-        &resolved.namespace,
-        &resolved.image,
-    );
-    input.runtime_class = resolved.runtime_class.clone();
-    input.files = workflow_files(&loaded.dir, &loaded.file, &loaded.source)?;
-    for t in &wf.triggers {
-        match &t.kind {
-            TriggerKind::Cron { schedule } => input.cron_triggers.push(CronTrigger {
-                name: t.name.as_ref().map(|n| n.as_str().to_string()),
-                schedule: schedule.as_str().to_string(),
-            }),
-            TriggerKind::Webhook { .. } => input.has_webhook = true,
-            _ => {}
-        }
-    }
-    let derived = contract::derive(wf);
-    for r in &derived.egress {
-        match (r.kind, r.port) {
-            (EgressKind::Host, Some(port)) => input.egress.push(EgressRule {
-                host: r.host.clone(),
-                port,
-                protocol: protocol(r.protocol),
-            }),
-            (EgressKind::Host, None) => notes.push(format!(
-                "egress to host {} on every port cannot be expressed as a NetworkPolicy; \
-                 declare a port (or a CIDR in networkPolicy.additionalEgress)",
-                r.host
-            )),
-            (EgressKind::Cidr, port) => input.cidr_egress.push(CidrEgress {
-                cidr: r.host.clone(),
-                ports: port
-                    .map(|p| {
-                        vec![PortRule {
-                            port: p,
-                            protocol: protocol(r.protocol),
-                        }]
-                    })
-                    .unwrap_or_default(),
-            }),
-        }
-    }
-    input.required_secrets = derived.secrets.iter().map(ToString::to_string).collect();
-    let secrets = SecretsSource::for_workflow(&loaded.dir)
-        .with_mount_dir(None)
-        .load()
-        .with_context(|| format!("reading the local secrets of {}", loaded.dir.display()))?;
-    if !secrets.is_empty()
-        && let serde_json::Value::Object(map) = secrets.to_exposed_json()
-    {
-        input.secrets = Some(map.into_iter().collect::<BTreeMap<_, _>>());
-    }
-    Ok((input, notes))
-}
-
-/// `workflow.yaml` (as loaded) and every file under `nodes/`, keyed by `/`-separated
-/// workflow-relative path.
-fn workflow_files(
-    dir: &Path,
-    spec_file: &Path,
-    source: &str,
-) -> anyhow::Result<BTreeMap<String, String>> {
-    let _ = spec_file;
-    let mut files = BTreeMap::from([("workflow.yaml".to_string(), source.to_string())]);
-    let nodes = dir.join("nodes");
-    if nodes.is_dir() {
-        collect(&nodes, "nodes", &mut files)?;
-    }
-    Ok(files)
-}
-
-fn collect(dir: &Path, prefix: &str, files: &mut BTreeMap<String, String>) -> anyhow::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let path = e.path();
-        let key = format!("{prefix}/{name}");
-        if path.is_dir() {
-            collect(&path, &key, files)?;
-        } else {
-            let text = std::fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "reading {} (workflow files are shipped as text in a ConfigMap)",
-                    path.display()
-                )
-            })?;
-            files.insert(key, text);
-        }
-    }
-    Ok(())
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use tentacular_engine::server::{self, Loader, LogFormat, RunSource, ServeOptions, ServerConfig};
+use tentacular_engine::serve::{self, ServeOptions};
+use tentacular_engine::server::{self, Loader, LogFormat, RunSource, ServerConfig};
 use tentacular_sandbox::fetch::net::NetTransport;
 
 use super::{runtime, sandbox};
@@ -41,7 +42,7 @@ impl Dev {
             let loader = Loader::new(sandbox(tentacular_sandbox::CacheLoad::Read)?, &self.dir, Arc::new(NetTransport::new()?))
                 // /app/secrets is the pod's mount; a laptop's secrets are in the workflow.
                 .mount_dir(None);
-            let started = server::start(ServeOptions {
+            let started = serve::start(ServeOptions {
                 loader,
                 addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), self.port),
                 config: ServerConfig::default(),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 use serde_json::json;
-use tentacular_engine::spec::WorkflowName;
+use tentacular_spec::WorkflowName;
 
 use crate::output::{Output, paint, style};
 

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::cluster::{Extra, KubeFlags, connect};
+use super::kube_flags::{Extra, KubeFlags, connect};
 use super::runtime;
 use crate::output::Output;
 

@@ -5,7 +5,7 @@ use futures::StreamExt;
 use serde_json::json;
 use tentacular_kube::cluster::LogOptions;
 
-use super::cluster::{Extra, KubeFlags, connect};
+use super::kube_flags::{Extra, KubeFlags, connect};
 use super::runtime;
 use crate::output::Output;
 

@@ -4,8 +4,10 @@ pub mod audit;
 pub mod cluster;
 pub mod configure;
 pub mod deploy;
+pub mod deploy_input;
 pub mod dev;
 pub mod init;
+pub mod kube_flags;
 pub mod list;
 pub mod logs;
 pub mod run;
@@ -20,7 +22,7 @@ pub mod visualize;
 use std::path::Path;
 
 use anyhow::anyhow;
-use tentacular_engine::spec::{Diagnostic, LoadedWorkflow, Severity, Workflow};
+use tentacular_spec::{Diagnostic, LoadedWorkflow, Severity, Workflow, plural};
 
 use crate::output::{Output, paint, style};
 
@@ -87,13 +89,4 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
-}
-
-/// `1 error`, `2 errors`.
-pub fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }

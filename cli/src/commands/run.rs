@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use tentacular_kube::cluster::{RunOptions, RunVia};
 
-use super::cluster::{Extra, KubeFlags, connect, parse_duration};
+use super::kube_flags::{Extra, KubeFlags, connect, parse_duration};
 use super::runtime;
 use crate::output::Output;
 use crate::report::AlreadyReported;

@@ -7,36 +7,37 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use serde_json::json;
-use tentacular_engine::contract;
-use tentacular_engine::secrets::{Secrets as Store, SecretsSource, legacy_references};
-use tentacular_engine::spec::LoadedWorkflow;
+use tentacular_engine::secrets::{Secrets, SecretsSource, legacy_references};
+use tentacular_spec::LoadedWorkflow;
+use tentacular_spec::derived;
+use tentacular_spec::plural;
 
-use super::{load_workflow, plural};
+use super::load_workflow;
 use crate::output::{Output, paint, style};
 use crate::report::verdict;
 
 /// Local secrets: `.secrets/` (one file per service) and `.secrets.yaml`, both git-ignored.
 #[derive(Debug, Subcommand)]
-pub enum Secrets {
+pub enum SecretsCmd {
     /// Check that every secret the workflow needs is provisioned locally. Exits 1 when one
     /// is missing.
-    Check(Check),
+    Check(SecretsCheck),
     /// Create .secrets.yaml from .secrets.yaml.example (or from the contract), mode 600.
-    Init(Init),
+    Init(SecretsInit),
 }
 
-impl Secrets {
+impl SecretsCmd {
     pub fn run(self, out: &Output) -> anyhow::Result<()> {
         match self {
-            Secrets::Check(c) => c.run(out),
-            Secrets::Init(c) => c.run(out),
+            SecretsCmd::Check(c) => c.run(out),
+            SecretsCmd::Init(c) => c.run(out),
         }
     }
 }
 
 /// Arguments of `secrets check`.
 #[derive(Debug, Args)]
-pub struct Check {
+pub struct SecretsCheck {
     /// The workflow directory. By default, the current directory.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
@@ -57,7 +58,7 @@ struct Needed {
     source: Option<PathBuf>,
 }
 
-impl Check {
+impl SecretsCheck {
     pub fn run(self, out: &Output) -> anyhow::Result<()> {
         let loaded = load_workflow(&self.dir, out)?;
         let store = SecretsSource::for_workflow(&loaded.dir)
@@ -125,9 +126,9 @@ fn relative(dir: &Path, p: &Path) -> String {
 
 /// What the workflow needs: contract secrets (`service.key`) and services read through the
 /// legacy `ctx.secrets` in node files.
-fn needed(loaded: &LoadedWorkflow, store: &Store) -> anyhow::Result<Vec<Needed>> {
+fn needed(loaded: &LoadedWorkflow, store: &Secrets) -> anyhow::Result<Vec<Needed>> {
     let mut by_secret: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for s in contract::secrets(&loaded.workflow) {
+    for s in derived::secrets(&loaded.workflow) {
         by_secret
             .entry(s.to_string())
             .or_default()
@@ -201,7 +202,7 @@ fn permissions_warning(_: &Path) -> Option<String> {
 
 /// Arguments of `secrets init`.
 #[derive(Debug, Args)]
-pub struct Init {
+pub struct SecretsInit {
     /// The workflow directory. By default, the current directory.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
@@ -211,7 +212,7 @@ pub struct Init {
     pub force: bool,
 }
 
-impl Init {
+impl SecretsInit {
     pub fn run(self, out: &Output) -> anyhow::Result<()> {
         let loaded = load_workflow(&self.dir, out)?;
         let target = loaded.dir.join(".secrets.yaml");
@@ -230,7 +231,7 @@ impl Init {
             (from_contract(&loaded), "the contract")
         };
         write_private(&target, &text)?;
-        let needed: Vec<String> = contract::secrets(&loaded.workflow)
+        let needed: Vec<String> = derived::secrets(&loaded.workflow)
             .iter()
             .map(ToString::to_string)
             .collect();
@@ -270,7 +271,7 @@ fn uncomment(text: &str) -> String {
 /// A skeleton with an empty value for every secret the contract references.
 fn from_contract(loaded: &LoadedWorkflow) -> String {
     let mut by_service: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for s in contract::secrets(&loaded.workflow) {
+    for s in derived::secrets(&loaded.workflow) {
         by_service
             .entry(s.service().to_string())
             .or_default()

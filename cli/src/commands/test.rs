@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::{Value, json};
-use tentacular_engine::spec::NodeId;
-use tentacular_engine::testing::{self, TestOptions, TestReport};
+use tentacular_engine::test_runner::{self, TestOptions, TestReport};
+use tentacular_spec::NodeId;
 
 use super::{load_workflow, runtime, sandbox};
 use crate::output::{Output, paint, style};
@@ -51,7 +51,7 @@ impl Test {
             record: self.record,
         };
         let report = runtime()?.block_on(async {
-            testing::run(
+            test_runner::run(
                 &sandbox(tentacular_sandbox::CacheLoad::Map)?,
                 loaded,
                 &options,

@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::Args;
 use serde_json::json;
 
-use super::cluster::{Extra, KubeFlags, connect};
+use super::kube_flags::{Extra, KubeFlags, connect};
 use super::runtime;
 use crate::output::Output;
 

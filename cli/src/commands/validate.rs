@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::{Value, json};
-use tentacular_engine::contract::{self, Derived, Target};
-use tentacular_engine::dag;
-use tentacular_engine::spec::{LoadedWorkflow, TriggerKind, Workflow};
+use tentacular_spec::dag;
+use tentacular_spec::derived::{self, DependencyTarget, Derived};
+use tentacular_spec::plural;
+use tentacular_spec::{LoadedWorkflow, TriggerKind, Workflow};
 
-use super::{plural, print_diagnostics};
+use super::print_diagnostics;
 use crate::output::{Output, paint, style};
 use crate::report::AlreadyReported;
 
@@ -51,7 +52,7 @@ impl Validate {
                 );
             }
             Ok(loaded) => {
-                let derived = contract::derive(&loaded.workflow);
+                let derived = derived::derive(&loaded.workflow);
                 if out.json() {
                     return out.json_value(&report(&loaded, &derived));
                 }
@@ -202,8 +203,8 @@ fn details(loaded: &LoadedWorkflow, derived: &Derived) -> String {
             .iter()
             .map(|gr| {
                 let at = match &gr.target {
-                    Target::Host { host, port } => format!("{host}:{port}"),
-                    Target::Cidr { cidr, ports } => format!(
+                    DependencyTarget::Host { host, port } => format!("{host}:{port}"),
+                    DependencyTarget::Cidr { cidr, ports } => format!(
                         "{cidr} on {}",
                         ports
                             .iter()
@@ -211,7 +212,7 @@ fn details(loaded: &LoadedWorkflow, derived: &Derived) -> String {
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                    Target::Package { name, version } => {
+                    DependencyTarget::Package { name, version } => {
                         format!(
                             "{name}{}",
                             version.as_ref().map_or(String::new(), |v| format!("@{v}"))

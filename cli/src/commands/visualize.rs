@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use tentacular_engine::contract::{self, Derived, Target};
-use tentacular_engine::spec::{TriggerKind, Workflow};
+use tentacular_spec::derived::{self, DependencyTarget, Derived};
+use tentacular_spec::{TriggerKind, Workflow};
 
 use super::load_workflow;
 use crate::output::{Output, paint, style};
@@ -47,7 +47,7 @@ impl Visualize {
     pub fn run(self, out: &Output) -> anyhow::Result<()> {
         let loaded = load_workflow(&self.dir, out)?;
         let wf = &loaded.workflow;
-        let derived = contract::derive(wf);
+        let derived = derived::derive(wf);
         let diagram = match self.format {
             DiagramFormat::Mermaid => mermaid(wf, &derived, self.rich),
             DiagramFormat::Dot => dot(wf, &derived, self.rich),
@@ -131,11 +131,11 @@ fn sorted_edges(wf: &Workflow) -> Vec<(&str, &str)> {
     v
 }
 
-fn endpoint(t: &Target) -> String {
+fn endpoint(t: &DependencyTarget) -> String {
     match t {
-        Target::Host { host, port } => format!("{host}:{port}"),
-        Target::Cidr { cidr, .. } => cidr.to_string(),
-        Target::Package { name, .. } => name.clone(),
+        DependencyTarget::Host { host, port } => format!("{host}:{port}"),
+        DependencyTarget::Cidr { cidr, .. } => cidr.to_string(),
+        DependencyTarget::Package { name, .. } => name.clone(),
     }
 }
 
@@ -152,7 +152,7 @@ fn dependency_view(wf: &Workflow, derived: &Derived) -> DependencyView {
         .iter()
         .flat_map(|c| c.dependencies.iter())
         .map(|(name, dep)| {
-            let ep = contract::target_of(dep).map_or_else(String::new, |t| endpoint(&t));
+            let ep = derived::target_of(dep).map_or_else(String::new, |t| endpoint(&t));
             (name.to_string(), ep)
         })
         .collect();

@@ -18,7 +18,7 @@ use super::metrics::Metrics;
 use crate::executor::{Bindings, LoadFailure, Runner};
 use crate::result::ExecutionResult;
 use crate::secrets::{SecretValue, SecretsSource};
-use crate::spec::{SpecErrors, TriggerKind, Workflow};
+use tentacular_spec::{SpecErrors, TriggerKind, Workflow};
 
 /// The environment variable read for the GitHub webhook secret when the secrets have no
 /// `github.webhook_secret`.

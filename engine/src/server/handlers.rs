@@ -36,8 +36,8 @@ use serde_json::{Value, json};
 
 use super::app::{App, Refused, RunSource};
 use super::error::{ApiError, ErrorDetail};
-use crate::spec::WebhookProvider;
-use crate::triggers::webhook;
+use crate::webhook;
+use tentacular_spec::WebhookProvider;
 
 /// `GET /health`.
 pub async fn health() -> Json<Value> {

@@ -30,7 +30,6 @@ mod app;
 mod error;
 pub mod handlers;
 mod metrics;
-mod start;
 
 use std::future::Future;
 use std::time::Duration;
@@ -44,7 +43,6 @@ pub use app::{
     App, Loader, Refused, RunEvent, RunSource, Served, WEBHOOK_SECRET_ENV, Workload, WorkloadError,
 };
 pub use error::{ApiError, ErrorDetail};
-pub use start::{ServeOptions, StartError, Started, start};
 
 /// How the server admits work.
 #[derive(Debug, Clone)]
@@ -69,7 +67,7 @@ impl Default for ServerConfig {
     }
 }
 
-/// The routes, ready for [`axum::serve`] or `tower::ServiceExt::oneshot`.
+/// The routes, ready for [`axum::serve()`] or `tower::ServiceExt::oneshot`.
 pub fn router(app: App) -> Router {
     let limit = app.config().body_limit;
     Router::new()

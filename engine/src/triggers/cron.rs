@@ -12,53 +12,13 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use crate::server::{App, Refused, RunSource};
-use crate::spec::{CronSchedule, TriggerKind, Workflow};
+use tentacular_spec::CronTrigger;
 
 /// Where the scheduler reads the time. By default, the system clock ([`Utc::now`]).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-/// One cron trigger of a workflow.
-#[derive(Debug, Clone)]
-pub struct CronTrigger {
-    /// The trigger's name, if it has one.
-    pub name: Option<String>,
-    /// Its schedule.
-    pub schedule: CronSchedule,
-}
-
-impl CronTrigger {
-    /// The run's input: `{"trigger": name}`, or `{}` without a name.
-    pub fn input(&self) -> Value {
-        match &self.name {
-            Some(n) => json!({ "trigger": n }),
-            None => json!({}),
-        }
-    }
-
-    /// The next time strictly after `after`, if the schedule has one.
-    pub fn next_after(&self, after: &DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.schedule.cron().find_next_occurrence(after, false).ok()
-    }
-}
-
-/// The cron triggers of `workflow`, in the order written.
-pub fn triggers(workflow: &Workflow) -> Vec<CronTrigger> {
-    workflow
-        .triggers
-        .iter()
-        .filter_map(|t| match &t.kind {
-            TriggerKind::Cron { schedule } => Some(CronTrigger {
-                name: t.name.as_ref().map(ToString::to_string),
-                schedule: schedule.clone(),
-            }),
-            _ => None,
-        })
-        .collect()
-}
 
 /// The earliest firing strictly after `after`, and every trigger due then.
 pub fn next_firing(
@@ -101,7 +61,7 @@ async fn schedule(app: App, clock: Clock) {
         }
         generations.borrow_and_update();
         let served = app.served();
-        let list = triggers(served.workload.workflow());
+        let list = served.workload.workflow().cron_triggers();
         let now = clock();
         let from = match last_fired {
             Some(l) if l > now => l,
@@ -168,6 +128,7 @@ fn fire(app: &App, t: &CronTrigger) {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use tentacular_spec::CronSchedule;
 
     fn t(name: Option<&str>, s: &str) -> CronTrigger {
         CronTrigger {
@@ -191,14 +152,5 @@ mod tests {
         assert_eq!(when, at(9, 30, 0), "strictly after");
         assert_eq!(due, vec![2]);
         assert!(next_firing(&[], &at(9, 0, 0)).is_none());
-    }
-
-    #[test]
-    fn input_names_the_trigger() {
-        assert_eq!(
-            t(Some("nightly"), "@daily").input(),
-            json!({"trigger": "nightly"})
-        );
-        assert_eq!(t(None, "@daily").input(), json!({}));
     }
 }

@@ -4,14 +4,13 @@
 //! | --- | --- |
 //! | `manual` | `GET`/`POST /run` ([`crate::server`]) |
 //! | `cron` | [`cron`] inside the engine (for `tntc dev`); on a cluster, a CronJob running `tentacular-engine trigger <url>` ([`client`]) |
-//! | `webhook` | `POST /webhook/<provider>` ([`crate::server`]; verification and matching in [`webhook`]) |
+//! | `webhook` | `POST /webhook/<provider>` ([`crate::server`]; verification and matching in [`crate::webhook`]) |
 //! | `queue` (NATS) | validated, **not served yet**: [`announce_unserved`] says so once at start |
 
 pub mod client;
 pub mod cron;
-pub mod webhook;
 
-use crate::spec::{TriggerKind, Workflow};
+use tentacular_spec::{TriggerKind, Workflow};
 
 /// Logs, once, that the workflow's queue (NATS) triggers are not served by this engine, naming
 /// their subjects. Returns the subjects (empty when there are none).

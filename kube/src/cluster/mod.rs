@@ -45,7 +45,7 @@ pub use install::{
 pub use logs::{LogOptions, LogStream};
 pub use permissions::{Permission, required_permissions};
 pub use profile::{
-    ClusterProfile, Extensions, NamespaceProfile, NodeProfile, RuntimeClassProfile,
+    ClusterExtensions, ClusterProfile, NamespaceProfile, NodeProfile, RuntimeClassProfile,
     StorageClassProfile,
 };
 pub use run::{RunOptions, RunOutcome, RunVia};

@@ -65,7 +65,7 @@ pub struct StorageClassProfile {
 /// Well-known extensions, detected by their API groups.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Extensions {
+pub struct ClusterExtensions {
     /// `networking.istio.io`.
     pub istio: bool,
     /// `cert-manager.io`.
@@ -127,7 +127,7 @@ pub struct ClusterProfile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_policy_enforced: Option<bool>,
     /// Extensions.
-    pub extensions: Extensions,
+    pub extensions: ClusterExtensions,
     /// The target namespace.
     pub namespace: NamespaceProfile,
     /// Advice derived from the above.
@@ -447,7 +447,7 @@ impl Cluster {
             "external-secrets.io",
             "argoproj.io",
         ];
-        p.extensions = Extensions {
+        p.extensions = ClusterExtensions {
             istio: has("networking.istio.io"),
             cert_manager: has("cert-manager.io"),
             prometheus_operator: has("monitoring.coreos.com"),

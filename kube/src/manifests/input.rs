@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use tentacular_spec::derived::{Derived, EgressKind};
+use tentacular_spec::{CronTrigger, IpProtocol, PortRule, TriggerKind, Workflow};
 
 use super::*;
 
@@ -31,7 +33,7 @@ pub struct DeployInput {
     /// for an ingress gateway. Only used when `has_webhook`. By default, empty.
     pub webhook_namespaces: Vec<String>,
     /// Outbound rules for named hosts, from the contract.
-    pub egress: Vec<EgressRule>,
+    pub egress: Vec<HostEgress>,
     /// Outbound rules for address ranges (dynamic targets, `networkPolicy.additionalEgress`).
     pub cidr_egress: Vec<CidrEgress>,
     /// Extra sources allowed to reach port 8080, as CIDRs — e.g. the API server's addresses so
@@ -81,54 +83,58 @@ impl DeployInput {
             image_pull_policy: None,
         }
     }
-}
 
-/// One cron trigger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CronTrigger {
-    /// The trigger's name, if it has one; it is sent as `{"trigger":"<name>"}` and names the
-    /// CronJob `<wf>-cron-<name>`.
-    pub name: Option<String>,
-    /// Standard 5-field cron schedule.
-    pub schedule: String,
-}
+    /// Takes the workflow's cron triggers (one CronJob each) and whether it has a webhook
+    /// trigger.
+    pub fn add_triggers(&mut self, workflow: &Workflow) {
+        self.cron_triggers.extend(workflow.cron_triggers());
+        self.has_webhook |= workflow
+            .triggers
+            .iter()
+            .any(|t| matches!(t.kind, TriggerKind::Webhook { .. }));
+    }
 
-/// Transport of a port rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
-pub enum Protocol {
-    /// TCP (the default).
-    #[default]
-    #[serde(rename = "TCP")]
-    Tcp,
-    /// UDP.
-    #[serde(rename = "UDP")]
-    Udp,
-    /// SCTP.
-    #[serde(rename = "SCTP")]
-    Sctp,
-}
-
-impl Protocol {
-    /// The Kubernetes spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Tcp => "TCP",
-            Protocol::Udp => "UDP",
-            Protocol::Sctp => "SCTP",
+    /// Takes the egress rules and the secrets a contract implies. Returns notes for the user:
+    /// the rules a NetworkPolicy cannot express.
+    pub fn add_contract(&mut self, derived: &Derived) -> Vec<String> {
+        let mut notes = Vec::new();
+        for r in &derived.egress {
+            let protocol = r.protocol.unwrap_or_default();
+            match (r.kind, r.port) {
+                (EgressKind::Host, Some(port)) => self.egress.push(HostEgress {
+                    host: r.host.clone(),
+                    port,
+                    protocol,
+                }),
+                (EgressKind::Host, None) => notes.push(format!(
+                    "egress to host {} on every port cannot be expressed as a NetworkPolicy; \
+                     declare a port (or a CIDR in networkPolicy.additionalEgress)",
+                    r.host
+                )),
+                (EgressKind::Cidr, port) => self.cidr_egress.push(CidrEgress {
+                    cidr: r.host.clone(),
+                    ports: port
+                        .map(|port| vec![PortRule { port, protocol }])
+                        .unwrap_or_default(),
+                }),
+            }
         }
+        self.required_secrets
+            .extend(derived.secrets.iter().map(ToString::to_string));
+        notes
     }
 }
 
 /// Outbound access to a named host.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct EgressRule {
+pub struct HostEgress {
     /// Host name. `<svc>.<ns>.svc.cluster.local` names are in-cluster and become a namespace
     /// selector; anything else is external and becomes "public addresses on this port".
     pub host: String,
     /// Port.
     pub port: u16,
-    /// Transport.
-    pub protocol: Protocol,
+    /// IP protocol.
+    pub protocol: IpProtocol,
 }
 
 /// Outbound access to an address range.
@@ -138,15 +144,6 @@ pub struct CidrEgress {
     pub cidr: String,
     /// Ports; empty means every port.
     pub ports: Vec<PortRule>,
-}
-
-/// A port and its transport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct PortRule {
-    /// Port number.
-    pub port: u16,
-    /// Transport.
-    pub protocol: Protocol,
 }
 
 /// Which runtime class the pods ask for.

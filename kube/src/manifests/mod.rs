@@ -51,8 +51,8 @@ use crate::error::{Error, Result};
 pub use code::{CODE_SIZE_LIMIT, flatten_key};
 pub use input::*;
 
-/// The port the engine listens on in its pod.
-pub const ENGINE_PORT: u16 = 8080;
+/// The port the engine listens on in its pod (the one the contract's ingress rules name).
+pub use tentacular_spec::derived::ENGINE_PORT;
 /// Label: the workflow name.
 pub const LABEL_NAME: &str = "app.kubernetes.io/name";
 /// Label: the workflow version.

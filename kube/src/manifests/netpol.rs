@@ -15,9 +15,11 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use tentacular_spec::{IpProtocol, PortRule};
+
 use super::{
-    ANNOTATION_INTENDED_HOSTS, DeployInput, ENGINE_PORT, LABEL_ROLE, PortRule, Protocol,
-    ROLE_TRIGGER, engine_selector, meta, netpol_name,
+    ANNOTATION_INTENDED_HOSTS, DeployInput, ENGINE_PORT, LABEL_ROLE, ROLE_TRIGGER, engine_selector,
+    meta, netpol_name,
 };
 use crate::error::{Error, Result};
 
@@ -37,7 +39,7 @@ pub const PRIVATE_V6: [&str; 2] = ["fc00::/7", "fe80::/10"];
 const CLUSTER_SUFFIX: &str = ".svc.cluster.local";
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
-fn port(p: u16, protocol: Protocol) -> NetworkPolicyPort {
+fn port(p: u16, protocol: IpProtocol) -> NetworkPolicyPort {
     NetworkPolicyPort {
         port: Some(IntOrString::Int(p.into())),
         protocol: Some(protocol.as_str().into()),
@@ -105,7 +107,7 @@ pub(super) fn network_policy(input: &DeployInput) -> Result<NetworkPolicy> {
             pod_selector: Some(match_labels(&[("k8s-app", "kube-dns")])),
             ip_block: None,
         }]),
-        ports: Some(vec![port(53, Protocol::Udp), port(53, Protocol::Tcp)]),
+        ports: Some(vec![port(53, IpProtocol::Udp), port(53, IpProtocol::Tcp)]),
     }];
 
     // In-cluster: namespace → ports. External: ports, hosts.
@@ -166,7 +168,7 @@ pub(super) fn network_policy(input: &DeployInput) -> Result<NetworkPolicy> {
         });
     }
 
-    let engine_port = || Some(vec![port(ENGINE_PORT, Protocol::Tcp)]);
+    let engine_port = || Some(vec![port(ENGINE_PORT, IpProtocol::Tcp)]);
     let mut from = vec![NetworkPolicyPeer {
         pod_selector: Some(match_labels(&[(LABEL_ROLE, ROLE_TRIGGER)])),
         ..NetworkPolicyPeer::default()
@@ -217,7 +219,7 @@ pub(super) fn network_policy(input: &DeployInput) -> Result<NetworkPolicy> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifests::{CidrEgress, EgressRule};
+    use crate::manifests::{CidrEgress, HostEgress};
 
     fn input() -> DeployInput {
         let mut i = DeployInput::new("wf", "1.0", "ns", "img:1");
@@ -248,20 +250,20 @@ mod tests {
     fn hosts_are_grouped_by_kind() {
         let mut i = input();
         i.egress = vec![
-            EgressRule {
+            HostEgress {
                 host: "api.github.com".into(),
                 port: 443,
-                protocol: Protocol::Tcp,
+                protocol: IpProtocol::Tcp,
             },
-            EgressRule {
+            HostEgress {
                 host: "hooks.slack.com".into(),
                 port: 443,
-                protocol: Protocol::Tcp,
+                protocol: IpProtocol::Tcp,
             },
-            EgressRule {
+            HostEgress {
                 host: "pg.data.svc.cluster.local".into(),
                 port: 5432,
-                protocol: Protocol::Tcp,
+                protocol: IpProtocol::Tcp,
             },
         ];
         i.cidr_egress = vec![CidrEgress {

@@ -336,12 +336,6 @@ pub(super) fn cron_jobs(input: &DeployInput) -> Result<Vec<CronJob>> {
                 message: format!("its CronJob name {name:?} is also that of trigger {other:?}"),
             });
         }
-        if t.schedule.split_whitespace().count() != 5 && !t.schedule.starts_with('@') {
-            return Err(Error::InvalidInput {
-                field: format!("cron trigger {label:?}"),
-                message: format!("{:?} is not a 5-field cron schedule", t.schedule),
-            });
-        }
         let args = trigger_args(
             &run_url(&input.name, &input.namespace),
             &trigger_body(t.name.as_deref()),
@@ -351,7 +345,7 @@ pub(super) fn cron_jobs(input: &DeployInput) -> Result<Vec<CronJob>> {
         out.push(CronJob {
             metadata: meta(input, name),
             spec: Some(CronJobSpec {
-                schedule: t.schedule.clone(),
+                schedule: t.schedule.as_str().to_string(),
                 concurrency_policy: Some("Forbid".into()),
                 successful_jobs_history_limit: Some(3),
                 failed_jobs_history_limit: Some(3),

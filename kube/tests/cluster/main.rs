@@ -15,7 +15,8 @@ mod support;
 use std::collections::BTreeMap;
 
 use serde_json::json;
-use tentacular_kube::manifests::{CronTrigger, DeployInput, EgressRule, Protocol};
+use tentacular_kube::manifests::{DeployInput, HostEgress};
+use tentacular_spec::{CronSchedule, CronTrigger, IpProtocol};
 
 /// A word-counter-like workflow: two nodes and a helper, two cron triggers, one external API,
 /// local secrets, the default runtime class (tests create the RuntimeClass `gvisor` first:
@@ -31,17 +32,17 @@ pub fn word_counter(ns: &str) -> DeployInput {
     i.cron_triggers = vec![
         CronTrigger {
             name: None,
-            schedule: "*/5 * * * *".into(),
+            schedule: CronSchedule::parse("*/5 * * * *").unwrap(),
         },
         CronTrigger {
             name: Some("nightly".into()),
-            schedule: "0 3 * * *".into(),
+            schedule: CronSchedule::parse("0 3 * * *").unwrap(),
         },
     ];
-    i.egress = vec![EgressRule {
+    i.egress = vec![HostEgress {
         host: "api.example.com".into(),
         port: 443,
-        protocol: Protocol::Tcp,
+        protocol: IpProtocol::Tcp,
     }];
     i.secrets = Some(BTreeMap::from([(
         "example".into(),

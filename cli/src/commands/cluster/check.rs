@@ -7,11 +7,13 @@ use clap::Args;
 use tentacular_kube::cluster::{CheckOptions, CheckReport, CheckStatus};
 use tentacular_kube::manifests;
 
-use super::{Extra, KubeFlags, connect, mark};
-use crate::commands::deploy::deploy_input;
-use crate::commands::{load_workflow, plural, runtime};
+use crate::commands::deploy_input::deploy_input;
+use crate::commands::kube_flags::{Extra, KubeFlags, connect};
+use crate::commands::{load_workflow, runtime};
+use crate::output::mark;
 use crate::output::{Output, paint, style};
 use crate::report::{Verdict, verdict};
+use tentacular_spec::plural;
 
 /// Checks, in order: the API server answers; the RuntimeClass deploys ask for exists; the
 /// namespace exists; the current user has every permission deploy, undeploy, run, logs, status

@@ -3,7 +3,7 @@
 use clap::Args;
 use tentacular_kube::cluster::{DEPLOYER_ROLE, InstallOptions};
 
-use super::{Extra, KubeFlags, connect};
+use crate::commands::kube_flags::{Extra, KubeFlags, connect};
 use crate::commands::runtime;
 use crate::output::{Output, paint, style};
 

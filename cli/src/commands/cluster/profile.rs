@@ -8,7 +8,7 @@ use clap::Args;
 use serde::Serialize;
 use tentacular_kube::cluster::ClusterProfile;
 
-use super::{Extra, KubeFlags, connect};
+use crate::commands::kube_flags::{Extra, KubeFlags, connect};
 use crate::commands::runtime;
 use crate::output::Output;
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tentacular_engine::serve;
 use tentacular_engine::server::{self, Loader, ServerConfig};
 use tentacular_engine::triggers::client;
 use tentacular_sandbox::fetch::net::NetTransport;
@@ -231,7 +232,7 @@ async fn serve_async(args: ServeArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return startup_failed(&format!("the network transport cannot be set up: {e}")),
     };
-    let opts = server::ServeOptions {
+    let opts = serve::ServeOptions {
         loader: Loader::new(sandbox, workflow, Arc::new(transport)).secrets(args.secrets),
         addr: SocketAddr::new(args.bind, args.port),
         config: ServerConfig {
@@ -242,7 +243,7 @@ async fn serve_async(args: ServeArgs) -> ExitCode {
         watch: args.watch,
         cron: args.cron,
     };
-    let started = match server::start(opts).await {
+    let started = match serve::start(opts).await {
         Ok(s) => s,
         Err(e) => return startup_failed(&tentacular_engine::triggers::client::error_chain(&e)),
     };

@@ -1,0 +1,109 @@
+//! From the spec to what the sandbox enforces: each node's [`Capabilities`](sandbox::Capabilities) (its granted
+//! dependencies, secret values, `ctx.config`, transport) and [`Limits`](sandbox::Limits).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use tentacular_sandbox as sandbox;
+use tentacular_sandbox::fetch::Transport;
+
+use crate::secrets::Secrets;
+use tentacular_spec::derived::grants_for;
+use tentacular_spec::{Dependency, NodeId, Workflow};
+
+/// Converts resolved secrets into the sandbox's value store (values never leave the host).
+pub fn secret_values(secrets: &Secrets) -> sandbox::SecretValues {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for service in secrets.services() {
+        for key in secrets.keys(service) {
+            if let Some(v) = secrets.get(service, key) {
+                out.entry(service.to_string())
+                    .or_default()
+                    .insert(key.to_string(), v.expose().to_string());
+            }
+        }
+    }
+    sandbox::SecretValues::new(out)
+}
+
+/// The capabilities of `node`: every declared dependency (granted or not, so that messages
+/// can say which), the secrets, `config` (`ctx.config`) and where requests go.
+pub fn capabilities(
+    workflow: &Workflow,
+    node: &NodeId,
+    config: Value,
+    secrets: sandbox::SecretValues,
+    transport: Arc<dyn Transport>,
+) -> sandbox::Capabilities {
+    let granted: Vec<String> = grants_for(workflow, node)
+        .into_iter()
+        .map(|g| g.dependency.to_string())
+        .collect();
+    let mut deps = BTreeMap::new();
+    if let Some(contract) = &workflow.contract {
+        for (name, dep) in &contract.dependencies {
+            let name = name.to_string();
+            let is_granted = granted.contains(&name);
+            deps.insert(name, dependency(dep, is_granted));
+        }
+    }
+    sandbox::Capabilities::new(node.to_string(), config, deps, secrets, transport)
+}
+
+/// `ctx.config` for every node: the workflow's `config` map.
+pub fn ctx_config(workflow: &Workflow) -> Value {
+    Value::Object(workflow.config.to_ctx_config())
+}
+
+fn dependency(dep: &Dependency, granted: bool) -> sandbox::Dependency {
+    let auth = dep.auth.as_ref().map(|a| sandbox::Auth {
+        kind: a.kind.clone(),
+        secret: sandbox::SecretRef {
+            service: a.secret.service().to_string(),
+            key: a.secret.key().to_string(),
+        },
+        header: dep
+            .extensions
+            .get("x-auth-header")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    });
+    let dynamic = dep.is_dynamic_target().then(|| sandbox::DynamicTarget {
+        cidrs: dep
+            .cidr
+            .iter()
+            .filter_map(|c| sandbox::Cidr::parse(c.as_str()))
+            .collect(),
+        ports: dep.dyn_ports.iter().map(|p| p.port).collect(),
+    });
+    let mut extra = Map::new();
+    for (k, v) in [
+        ("database", &dep.database),
+        ("user", &dep.user),
+        ("subject", &dep.subject),
+        ("container", &dep.container),
+    ] {
+        if let Some(v) = v {
+            extra.insert(k.to_string(), json!(v));
+        }
+    }
+    sandbox::Dependency {
+        protocol: dep.protocol.as_str().to_string(),
+        host: dep.host.clone().unwrap_or_default(),
+        port: dep.effective_port().unwrap_or(443),
+        auth,
+        granted,
+        dynamic,
+        extra,
+    }
+}
+
+/// The sandbox limits of `node` (per-node `limits`, else the workflow's `config.timeout`).
+pub fn limits(workflow: &Workflow, node: &NodeId) -> sandbox::Limits {
+    sandbox::Limits {
+        memory: workflow.memory_of(node) as usize,
+        timeout: workflow.timeout_of(node),
+        ..sandbox::Limits::default()
+    }
+}

@@ -1,9 +1,0 @@
-//! Integration tests of the engine library through its public API, one module per topic.
-//!
-//! Golden files: `BLESS=1 cargo test -p tentacular-engine --test all` rewrites them from the
-//! current output; review the diff before committing.
-
-mod golden;
-mod load;
-mod schema;
-mod specs;
