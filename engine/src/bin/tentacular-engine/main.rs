@@ -1,8 +1,11 @@
-//! `tentacular-engine`: serves one workflow over HTTP (the binary inside the pod), or, with
-//! `trigger`, POSTs to a workflow's URL (what CronJobs and `tntc run` pods execute).
+//! `tentacular-engine`: serves one workflow over HTTP (the binary inside the pod); with
+//! `trigger`, POSTs to a workflow's URL (what CronJobs and `tntc run` pods execute); with
+//! `run`, runs a workflow once and prints its ExecutionResult (no server, no network needed).
 //!
-//! Exit codes: 0 success (serving: after a graceful shutdown); 1 startup failure or failed
-//! trigger; 2 usage error.
+//! Exit codes: 0 success (serving: after a graceful shutdown); 1 startup failure, failed
+//! trigger or failed run; 2 usage error.
+
+mod run;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -44,6 +47,9 @@ enum Command {
     /// answers (waiting Retry-After, else 1s, 2s, 4s… up to 30s). A 500 (the run failed) or a
     /// timeout is not retried. The answer's body is printed on stdout.
     Trigger(TriggerArgs),
+    /// Run the workflow once and print its ExecutionResult as JSON on stdout; exit 0 when
+    /// the run succeeded, 1 when it failed. Logs go to stderr.
+    Run(run::RunArgs),
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +141,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Trigger(args)) => trigger(args),
+        Some(Command::Run(args)) => run::run(args),
         None => serve(cli.serve),
     }
 }
@@ -310,6 +317,20 @@ mod tests {
         assert_eq!(
             (t.retries, t.timeout, t.body.as_str()),
             (2, Duration::from_secs(5), "{}")
+        );
+        let c = Cli::try_parse_from([
+            "tentacular-engine",
+            "run",
+            "--workflow",
+            "wf",
+            "--input",
+            "@in.json",
+        ])
+        .unwrap();
+        assert!(matches!(c.command, Some(Command::Run(_))));
+        assert!(
+            Cli::try_parse_from(["tentacular-engine", "run"]).is_err(),
+            "run needs --workflow"
         );
     }
 }
