@@ -24,8 +24,7 @@ pub struct Cli {
 //
 // Registration points: a command is `commands/<verb>.rs` holding a clap `Args` struct with
 // `run(self, &Output) -> anyhow::Result<()>`, plus a variant here and an arm in `Cli::run`.
-// Still to come: `build` (engine image, OCI). Commands are absent until they work: no
-// placeholders.
+// Commands are absent until they work: no placeholders.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new workflow directory that validates and tests out of the box.
@@ -41,6 +40,8 @@ pub enum Command {
     Test(commands::test::Test),
     /// Serve a workflow locally with hot reload and cron (the engine, in process).
     Dev(commands::dev::Dev),
+    /// Build the engine image without Docker (deterministic OCI image; --push, --dest).
+    Build(commands::build::Build),
     /// Deploy a workflow to Kubernetes (server-side apply; stale objects are pruned).
     Deploy(commands::deploy::Deploy),
     /// Show whether a deployed workflow is ready (--detail: pods, events, resources).
@@ -75,6 +76,7 @@ impl Cli {
             Command::Secrets(c) => c.run(&out),
             Command::Test(c) => c.run(&out),
             Command::Dev(c) => c.run(&out),
+            Command::Build(c) => c.run(&out),
             Command::Deploy(c) => c.run(&out),
             Command::Status(c) => c.run(&out),
             Command::List(c) => c.run(&out),

@@ -1,6 +1,7 @@
 //! One module per command; each holds a clap `Args` struct with `run(self, &Output)`.
 
 pub mod audit;
+pub mod build;
 pub mod cluster;
 pub mod configure;
 pub mod deploy;

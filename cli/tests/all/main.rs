@@ -3,9 +3,11 @@
 //! `tests/golden/` (`BLESS=1 cargo test -p tntc` rewrites them; review the diff).
 
 mod audit_run;
+mod build;
 mod cluster_cmds;
 mod configure;
 mod errors;
+mod gvisor;
 mod help;
 mod init;
 mod kube_cmds;
