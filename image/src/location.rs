@@ -103,7 +103,9 @@ impl Source {
                 return match (p.is_dir(), p.is_file()) {
                     (true, _) if dir => Ok(Source::OciDir(p)),
                     (_, true) if !dir => Ok(Source::Archive(p)),
-                    (false, false) => Err(bad(format!("{} does not exist", p.display()))),
+                    (false, false) if !p.exists() => {
+                        Err(bad(format!("{} does not exist", p.display())))
+                    }
                     _ if dir => Err(bad(format!("{} is not a directory", p.display()))),
                     _ => Err(bad(format!("{} is not a file", p.display()))),
                 };

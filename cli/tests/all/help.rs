@@ -15,6 +15,7 @@ fn help_texts() {
         (vec!["secrets", "check", "--help"], "help-secrets-check.txt"),
         (vec!["secrets", "init", "--help"], "help-secrets-init.txt"),
         (vec!["version", "--help"], "help-version.txt"),
+        (vec!["build", "--help"], "help-build.txt"),
         (vec!["audit", "--help"], "help-audit.txt"),
         (vec!["cluster", "--help"], "help-cluster.txt"),
         (vec!["cluster", "check", "--help"], "help-cluster-check.txt"),
