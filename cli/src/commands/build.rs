@@ -254,13 +254,10 @@ impl Build {
                 image.digest()
             ))?;
             if let Some(d) = &dest {
-                let load = match d {
-                    Dest::OciDir(p) => format!("skopeo copy oci:{} …", p.display()),
-                    Dest::OciArchive(p) | Dest::DockerArchive(p) => {
-                        format!("podman load -i {}", p.display())
-                    }
-                };
-                out.out(format!("  wrote {d} ({load})"))?;
+                out.out(format!(
+                    "  wrote {d} (podman load -i {})",
+                    d.path().display()
+                ))?;
             }
             if let Some(p) = &pushed {
                 out.out(format!(

@@ -222,7 +222,9 @@ fn install_script_registers_the_runsc_handler_once_per_flavor() {
                 .args(["--install", "skip", "--no-restart"]),
         )
     };
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    // (files the node has, the file that gets the handler, what it must say)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case] = &[
         (
             &[("etc/containerd/config.toml", "version = 2\n")],
             "etc/containerd/config.toml",
