@@ -247,9 +247,9 @@ impl Build {
                 }));
             }
             out.out(format!(
-                "{} built {tag} ({platform}, {} layers, {}) {}",
+                "{} built {tag} ({platform}, {}, {}) {}",
                 paint(style::OK, "✓"),
-                image.manifest().layers.len(),
+                super::plural(image.manifest().layers.len(), "layer"),
                 human_bytes(image.size()),
                 image.digest()
             ))?;
