@@ -28,6 +28,13 @@ pub fn engine_binary() -> PathBuf {
     p
 }
 
+/// The engine's platform (the host's).
+fn engine_platform() -> tentacular_image::Platform {
+    tentacular_image::elf::inspect(&engine_binary())
+        .unwrap()
+        .platform
+}
+
 /// An OCI layout at `dir/base` holding only what the engine needs (the host's loader and
 /// libraries). Returns `oci-dir:<path>`.
 pub fn tiny_base(dir: &Path) -> String {
@@ -191,6 +198,45 @@ fn push_writes_base_image_txt_which_deploy_uses_and_a_second_push_sends_nothing(
             .iter()
             .all(|b| b["outcome"] == "existed"),
         "{j2}"
+    );
+
+    // The base itself from the registry: named in the manifest's annotations.
+    let base_ref = format!("{}/base:tiny", reg.addr);
+    let opts = tentacular_image::registry::RegistryOptions {
+        insecure: true,
+        credentials: tentacular_image::registry::Credentials::Anonymous,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(
+        tentacular_image::registry::Remote::new(&base_ref, &opts)
+            .unwrap()
+            .push(
+                &base::glibc_base_for(&engine_binary()),
+                &tentacular_image::progress::Silent,
+            ),
+    )
+    .unwrap();
+    let lay = t.path().join("from-registry");
+    let run = tntc(
+        t.path(),
+        &[
+            "-o",
+            "json",
+            "build",
+            "--base",
+            &base_ref,
+            "--insecure-registry",
+            "--dest",
+            &format!("oci-dir:{}", lay.display()),
+        ],
+    );
+    assert_eq!(run.code(), 0, "{}", run.transcript());
+    let from_reg = tentacular_image::layout::read_dir(&lay, None, engine_platform()).unwrap();
+    let notes = &from_reg.manifest().annotations;
+    assert_eq!(
+        notes.get("org.opencontainers.image.base.name"),
+        Some(&base_ref),
+        "{notes:?}"
     );
 
     // `tntc deploy` picks the pushed image from base-image.txt.

@@ -7,5 +7,6 @@ mod support;
 mod archives;
 mod determinism;
 mod engine_checks;
+mod multi_platform;
 mod push_pull;
 mod third_party;
