@@ -2,15 +2,13 @@
 //! What follows from a contract (secrets, egress, grants) is in [`crate::derived`]; the network
 //! values it uses (CIDRs, port rules) are in `net`.
 
-use std::borrow::Cow;
-use std::fmt;
-
 use indexmap::IndexMap;
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Serialize, Serializer};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::ids::{DependencyName, SecretRef};
 use crate::net::{Cidr, PortRule};
+use crate::text_value::text_value;
 use crate::values::Extensions;
 
 /// The `contract` block.
@@ -187,30 +185,15 @@ impl Protocol {
     }
 }
 
-impl fmt::Display for Protocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Protocol {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl JsonSchema for Protocol {
-    fn schema_name() -> Cow<'static, str> {
-        "Protocol".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "examples": Protocol::KNOWN,
-            "description": "https, http, postgresql, nats, blob, s3, jsr or npm",
-        })
-    }
-}
+text_value!(
+    Protocol,
+    schema = "Protocol",
+    {
+        "type": "string",
+        "examples": Protocol::KNOWN,
+        "description": "https, http, postgresql, nats, blob, s3, jsr or npm",
+    },
+);
 
 /// How requests to a dependency authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]

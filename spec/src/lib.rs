@@ -45,6 +45,7 @@
 //! | [`derived`] | what a contract implies: secrets, egress/ingress rules, per-node grants |
 //! | [`dag`] | the DAG compiler: deterministic stages, each node's input, cycle detection |
 //! | [`fixtures`] | the test fixture format, fixture discovery and structural comparison |
+//! | [`units`] | the one parser of durations (`30s`) and the one of byte sizes (`64Mi`, `10MiB`) |
 #![deny(missing_docs)]
 
 mod contract;
@@ -61,6 +62,8 @@ mod parse_contract;
 mod parse_nodes;
 mod parse_triggers;
 mod schema;
+mod text_value;
+pub mod units;
 mod validate;
 mod values;
 mod yaml;

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::contract::Contract;
 use crate::ids::{DependencyName, NodeId, TriggerName, WorkflowName};
+use crate::text_value::text_value;
 use crate::values::{DurationText, Extensions, MemorySize, Runtime, WorkflowVersion};
 
 /// One workflow: the contents of a valid `workflow.yaml`.
@@ -206,23 +207,14 @@ impl PartialEq for CronSchedule {
     }
 }
 
-impl Serialize for CronSchedule {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
-    }
-}
-
-impl JsonSchema for CronSchedule {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "CronSchedule".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "description": "five cron fields (minute hour day-of-month month day-of-week) or @daily etc., e.g. \"0 9 * * *\"",
-        })
-    }
-}
+text_value!(
+    CronSchedule,
+    schema = "CronSchedule",
+    {
+        "type": "string",
+        "description": "five cron fields (minute hour day-of-month month day-of-week) or @daily etc., e.g. \"0 9 * * *\"",
+    },
+);
 
 /// One cron trigger of a workflow: what the engine schedules under `tntc dev`, and what a
 /// CronJob is made from on a cluster.

@@ -10,6 +10,8 @@ use std::net::IpAddr;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
 
+use crate::text_value::text_value;
+
 /// An IPv4 or IPv6 network in CIDR notation, e.g. `10.0.0.0/8`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cidr {
@@ -75,26 +77,11 @@ impl Cidr {
     }
 }
 
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl Serialize for Cidr {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
-    }
-}
-
-impl JsonSchema for Cidr {
-    fn schema_name() -> Cow<'static, str> {
-        "Cidr".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "string", "description": "CIDR, e.g. \"10.0.0.0/8\""})
-    }
-}
+text_value!(
+    Cidr,
+    schema = "Cidr",
+    {"type": "string", "description": "CIDR, e.g. \"10.0.0.0/8\""},
+);
 
 /// The IP protocol of a port rule: TCP, UDP or SCTP (Kubernetes' spelling).
 #[derive(

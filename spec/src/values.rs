@@ -1,14 +1,16 @@
 //! Small value types with their own syntax: versions, durations, memory sizes, runtimes, and
 //! the `x-*` extension keys every spec object may carry.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::text_value::text_value;
+use crate::units::{SizeUnits, Unitless, parse_duration, parse_size};
 
 /// Keys starting with `x-` that a spec object carries for other tools; kept and passed on
 /// untouched, in the order written.
@@ -18,8 +20,7 @@ pub type Extensions = IndexMap<String, Value>;
 ///
 /// Only two numbers: the original Tentacular requires exactly this form and deployments label
 /// objects with it, so `"1.0.0"` is rejected (with a message that says so).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WorkflowVersion(String);
 
 impl WorkflowVersion {
@@ -47,30 +48,16 @@ impl WorkflowVersion {
     }
 }
 
-impl fmt::Display for WorkflowVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for WorkflowVersion {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Self::new(String::deserialize(d)?).map_err(serde::de::Error::custom)
-    }
-}
-
-impl JsonSchema for WorkflowVersion {
-    fn schema_name() -> Cow<'static, str> {
-        "WorkflowVersion".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "pattern": "^[0-9]+\\.[0-9]+$",
-            "description": "MAJOR.MINOR, e.g. \"1.0\" (quote it: an unquoted 1.0 is a number)",
-        })
-    }
-}
+text_value!(
+    WorkflowVersion,
+    schema = "WorkflowVersion",
+    {
+        "type": "string",
+        "pattern": "^[0-9]+\\.[0-9]+$",
+        "description": "MAJOR.MINOR, e.g. \"1.0\" (quote it: an unquoted 1.0 is a number)",
+    },
+    parse = |s| WorkflowVersion::new(s),
+);
 
 /// A duration written as `<integer><unit>`, unit one of `ms`, `s`, `m`, `h`: `"500ms"`,
 /// `"30s"`, `"5m"`, `"1h"`. Keeps the text it was written as.
@@ -84,21 +71,11 @@ impl DurationText {
     /// Parses `"30s"` and the like. Zero is rejected.
     pub fn parse(text: &str) -> Result<Self, String> {
         let t = text.trim();
-        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-        let (digits, unit) = t.split_at(split);
-        let bad = || {
+        let duration = parse_duration(t, Unitless::Reject).map_err(|_| {
             format!(
                 "duration \"{text}\" is not valid: write an integer and a unit (ms, s, m or h), e.g. \"30s\", \"5m\" or \"500ms\""
             )
-        };
-        let n: u64 = digits.parse().map_err(|_| bad())?;
-        let duration = match unit {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n.saturating_mul(60)),
-            "h" => Duration::from_secs(n.saturating_mul(3600)),
-            _ => return Err(bad()),
-        };
+        })?;
         if duration.is_zero() {
             return Err(format!("duration \"{text}\" must be greater than zero"));
         }
@@ -119,36 +96,16 @@ impl DurationText {
     }
 }
 
-impl fmt::Display for DurationText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl Serialize for DurationText {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
-    }
-}
-
-impl<'de> Deserialize<'de> for DurationText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Self::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
-    }
-}
-
-impl JsonSchema for DurationText {
-    fn schema_name() -> Cow<'static, str> {
-        "Duration".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "pattern": "^[0-9]+(ms|s|m|h)$",
-            "description": "an integer and a unit: ms, s, m or h, e.g. \"30s\"",
-        })
-    }
-}
+text_value!(
+    DurationText,
+    schema = "Duration",
+    {
+        "type": "string",
+        "pattern": "^[0-9]+(ms|s|m|h)$",
+        "description": "an integer and a unit: ms, s, m or h, e.g. \"30s\"",
+    },
+    parse = DurationText::parse,
+);
 
 /// A memory size in Kubernetes quantity style: `"64Mi"`, `"1Gi"`, `"512Ki"`, `"100M"`, or a
 /// plain number of bytes. Between 1 MiB and 4 GiB (a wasm32 memory's ceiling).
@@ -167,25 +124,11 @@ impl MemorySize {
     /// Parses `"64Mi"` and the like.
     pub fn parse(text: &str) -> Result<Self, String> {
         let t = text.trim();
-        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-        let (digits, unit) = t.split_at(split);
-        let bad = || {
+        let bytes = parse_size(t, SizeUnits::Quantity).map_err(|_| {
             format!(
                 "memory size \"{text}\" is not valid: write an integer and a unit (Ki, Mi, Gi, k, M, G), e.g. \"64Mi\""
             )
-        };
-        let n: u64 = digits.parse().map_err(|_| bad())?;
-        let mult: u64 = match unit {
-            "" => 1,
-            "Ki" => 1 << 10,
-            "Mi" => 1 << 20,
-            "Gi" => 1 << 30,
-            "k" | "K" => 1_000,
-            "M" => 1_000_000,
-            "G" => 1_000_000_000,
-            _ => return Err(bad()),
-        };
-        let bytes = n.checked_mul(mult).ok_or_else(bad)?;
+        })?;
         if !(Self::MIN..=Self::MAX).contains(&bytes) {
             return Err(format!(
                 "memory size \"{text}\" is out of range: it must be between 1Mi and 4Gi"
@@ -208,36 +151,16 @@ impl MemorySize {
     }
 }
 
-impl fmt::Display for MemorySize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl Serialize for MemorySize {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
-    }
-}
-
-impl<'de> Deserialize<'de> for MemorySize {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Self::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
-    }
-}
-
-impl JsonSchema for MemorySize {
-    fn schema_name() -> Cow<'static, str> {
-        "MemorySize".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "pattern": "^[0-9]+(Ki|Mi|Gi|k|K|M|G)?$",
-            "description": "a Kubernetes-style quantity between 1Mi and 4Gi, e.g. \"64Mi\"",
-        })
-    }
-}
+text_value!(
+    MemorySize,
+    schema = "MemorySize",
+    {
+        "type": "string",
+        "pattern": "^[0-9]+(Ki|Mi|Gi|k|K|M|G)?$",
+        "description": "a Kubernetes-style quantity between 1Mi and 4Gi, e.g. \"64Mi\"",
+    },
+    parse = MemorySize::parse,
+);
 
 /// Where a node runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]

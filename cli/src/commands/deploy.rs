@@ -10,7 +10,9 @@ use tentacular_kube::cluster::{ApplyOptions, RunOptions};
 use tentacular_kube::manifests;
 
 use super::deploy_input::deploy_input;
-use super::kube_flags::{Extra, KubeFlags, connect, parse_duration};
+use tentacular_spec::units::parse_duration_arg;
+
+use super::kube_flags::{Extra, KubeFlags, connect};
 use super::{load_workflow, print_diagnostics, runtime};
 use crate::output::{Output, paint, style, warn};
 
@@ -45,7 +47,7 @@ pub struct Deploy {
     pub wait: bool,
 
     /// How long --wait and --verify may take.
-    #[arg(long, default_value = "120s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "120s", value_parser = parse_duration_arg, value_name = "DURATION")]
     pub timeout: Duration,
 
     /// After deploying, wait for readiness and run the workflow once; fail if the run fails.

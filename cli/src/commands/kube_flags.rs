@@ -2,7 +2,6 @@
 //! cluster and audit share, their resolution against the config files, and the connection.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 use tentacular_kube::cluster::Cluster;
@@ -69,23 +68,4 @@ impl KubeFlags {
 /// Connects to the cluster the resolution names (no request is made yet).
 pub async fn connect(resolved: &Resolved) -> anyhow::Result<Cluster> {
     Ok(Cluster::connect(&resolved.target()).await?)
-}
-
-/// Parses `90`, `90s`, `2m`, `1h`, `500ms`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration (e.g. 90s, 2m, 1h)"))?;
-    Ok(match unit {
-        "ms" => Duration::from_millis(n),
-        "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        _ => return Err(format!("{s:?} is not a duration (e.g. 90s, 2m, 1h)")),
-    })
 }

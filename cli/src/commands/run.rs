@@ -6,7 +6,9 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use tentacular_kube::cluster::{RunOptions, RunVia};
 
-use super::kube_flags::{Extra, KubeFlags, connect, parse_duration};
+use tentacular_spec::units::parse_duration_arg;
+
+use super::kube_flags::{Extra, KubeFlags, connect};
 use super::runtime;
 use crate::output::Output;
 use crate::report::AlreadyReported;
@@ -35,7 +37,7 @@ pub struct Run {
     pub input: Option<String>,
 
     /// How long the run may take.
-    #[arg(long, default_value = "120s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "120s", value_parser = parse_duration_arg, value_name = "DURATION")]
     pub timeout: Duration,
 
     /// How to reach the workflow.

@@ -19,6 +19,7 @@ use tentacular_engine::server::{self, Loader, ServerConfig};
 use tentacular_engine::triggers::client;
 use tentacular_sandbox::fetch::net::NetTransport;
 use tentacular_sandbox::{Sandbox, SandboxConfig};
+use tentacular_spec::units::{self, SizeUnits, UnitError, parse_duration_arg};
 
 /// Runs a Tentacular workflow: HTTP /health, /run, /webhook/<provider>, /metrics.
 ///
@@ -102,7 +103,7 @@ struct TriggerArgs {
     #[arg(long, default_value = "{}", value_name = "JSON")]
     body: String,
     /// Time allowed for each attempt (e.g. 120s, 5m).
-    #[arg(long, default_value = "120s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "120s", value_parser = parse_duration_arg)]
     timeout: Duration,
     /// Further attempts after the first, for requests that started no run.
     #[arg(long, default_value_t = 5, value_name = "N")]
@@ -110,30 +111,16 @@ struct TriggerArgs {
 }
 
 fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let n: usize = digits
-        .parse()
-        .map_err(|_| format!("\"{s}\" is not a size: write e.g. 10MiB or 1048576"))?;
-    let mult: usize = match unit.trim() {
-        "" | "B" => 1,
-        "KiB" | "Ki" => 1 << 10,
-        "MiB" | "Mi" => 1 << 20,
-        "GiB" | "Gi" => 1 << 30,
-        "k" | "kB" | "K" | "KB" => 1_000,
-        "M" | "MB" => 1_000_000,
-        "G" | "GB" => 1_000_000_000,
-        other => {
-            return Err(format!(
-                "unknown unit \"{other}\": use KiB, MiB, GiB, k, M or G"
-            ));
-        }
-    };
-    match n.checked_mul(mult) {
-        Some(0) => Err("the size must be at least 1 byte".into()),
-        Some(b) => Ok(b),
-        None => Err(format!("\"{s}\" is too large")),
+    match units::parse_size(s, SizeUnits::Flag) {
+        Ok(0) => Err("the size must be at least 1 byte".into()),
+        Ok(b) => usize::try_from(b).map_err(|_| format!("\"{s}\" is too large")),
+        Err(UnitError::NotANumber) => Err(format!(
+            "\"{s}\" is not a size: write e.g. 10MiB or 1048576"
+        )),
+        Err(UnitError::UnknownUnit(other)) => Err(format!(
+            "unknown unit \"{other}\": use KiB, MiB, GiB, k, M or G"
+        )),
+        Err(UnitError::TooLarge) => Err(format!("\"{s}\" is too large")),
     }
 }
 
