@@ -77,12 +77,37 @@ pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// `✓`, `⚠` or `✗`, coloured, for a check's outcome.
-pub fn mark(status: CheckStatus) -> String {
-    match status {
-        CheckStatus::Pass => paint(style::OK, "✓"),
-        CheckStatus::Warn => paint(style::WARN, "⚠"),
-        CheckStatus::Fail => paint(style::ERROR, "✗"),
+/// An outcome mark, coloured: `✓` done or passed, `⚠` a warning, `✗` failed. Every mark tntc
+/// prints is one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// `✓`, green.
+    Ok,
+    /// `⚠`, yellow.
+    Warn,
+    /// `✗`, red.
+    Fail,
+}
+
+impl std::fmt::Display for Mark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (s, text) = match self {
+            Mark::Ok => (style::OK, "✓"),
+            Mark::Warn => (style::WARN, "⚠"),
+            Mark::Fail => (style::ERROR, "✗"),
+        };
+        f.write_str(&paint(s, text))
+    }
+}
+
+impl From<CheckStatus> for Mark {
+    /// A check's outcome.
+    fn from(status: CheckStatus) -> Self {
+        match status {
+            CheckStatus::Pass => Mark::Ok,
+            CheckStatus::Warn => Mark::Warn,
+            CheckStatus::Fail => Mark::Fail,
+        }
     }
 }
 

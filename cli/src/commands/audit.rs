@@ -10,7 +10,7 @@ use tentacular_kube::config::{Resolved, Source};
 use super::deploy_input::deploy_input;
 use super::kube_flags::{Extra, KubeFlags, connect};
 use super::{load_workflow, runtime};
-use crate::output::mark;
+use crate::output::Mark;
 use crate::output::{Output, paint, style};
 use crate::report::{Verdict, verdict};
 use tentacular_spec::plural;
@@ -68,7 +68,12 @@ impl Audit {
             report.namespace
         );
         for c in &report.checks {
-            text.push_str(&format!("  {} {}: {}\n", mark(c.status), c.name, c.message));
+            text.push_str(&format!(
+                "  {} {}: {}\n",
+                Mark::from(c.status),
+                c.name,
+                c.message
+            ));
             for p in &c.problems {
                 text.push_str(&format!("      - {p}\n"));
             }

@@ -9,7 +9,7 @@ use serde_json::json;
 use tentacular_kube::config::{Config, ConfigPaths, ConfigUpdate, expand_home};
 
 use crate::output::warn;
-use crate::output::{Output, paint, style};
+use crate::output::{Mark, Output, paint, style};
 
 /// Sets values in the user config file (`~/.tentacular/config.yaml`) or, with --project, in
 /// `./.tentacular/config.yaml`, which wins field by field. Only the flags given change
@@ -111,7 +111,7 @@ impl Configure {
         }
         out.out(format!(
             "{} Configuration saved to {}",
-            paint(style::OK, "✓"),
+            Mark::Ok,
             path.display()
         ))?;
         out.out(yaml(&text)?.trim_end())?;

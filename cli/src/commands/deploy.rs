@@ -14,7 +14,7 @@ use tentacular_spec::units::parse_duration_arg;
 
 use super::kube_flags::{Extra, KubeFlags, connect};
 use super::{load_workflow, print_diagnostics, runtime};
-use crate::output::{Output, paint, style, warn};
+use crate::output::{Mark, Output, warn};
 
 /// Deploys a workflow: every object is applied server-side (field manager `tntc`), objects an
 /// earlier version produced and this one does not are pruned.
@@ -125,7 +125,7 @@ impl Deploy {
                     .await?;
                 ready = Some(r.done);
                 if !out.json() {
-                    out.err(format!("{} {} is ready", paint(style::OK, "✓"), input.name))?;
+                    out.err(format!("{} {} is ready", Mark::Ok, input.name))?;
                 }
             }
             let mut verify = None;
@@ -160,7 +160,7 @@ impl Deploy {
                     );
                 }
                 if !out.json() {
-                    out.err(format!("{} verification run succeeded", paint(style::OK, "✓")))?;
+                    out.err(format!("{} verification run succeeded", Mark::Ok))?;
                 }
             }
             if out.json() {
@@ -184,7 +184,7 @@ impl Deploy {
             let what = if report.changed() { "deployed" } else { "unchanged:" };
             out.out(format!(
                 "{} {what} {} to {}",
-                paint(style::OK, "✓"),
+                Mark::Ok,
                 input.name,
                 input.namespace
             ))?;

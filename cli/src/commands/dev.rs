@@ -10,7 +10,7 @@ use tentacular_engine::server::{self, Loader, LogFormat, RunSource, ServerConfig
 use tentacular_sandbox::fetch::net::NetTransport;
 
 use super::{runtime, sandbox};
-use crate::output::{Output, paint, style};
+use crate::output::{Mark, Output, paint, style};
 
 /// Serves a workflow on this machine, as the engine does in its pod, and reloads it on every
 /// change of workflow.yaml, a node file or the secrets (a broken edit keeps the last good
@@ -89,16 +89,12 @@ async fn print_runs(
         };
         let r = &ev.result;
         let line = if r.success {
-            format!(
-                "{} {source} ({} ms)",
-                paint(style::OK, "✓"),
-                r.timing.duration_ms
-            )
+            format!("{} {source} ({} ms)", Mark::Ok, r.timing.duration_ms)
         } else {
             let errors: Vec<String> = r.errors.iter().map(|(n, e)| format!("{n}: {e}")).collect();
             format!(
                 "{} {source} ({} ms)\n    {}",
-                paint(style::ERROR, "✗"),
+                Mark::Fail,
                 r.timing.duration_ms,
                 errors.join("\n    ")
             )

@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::json;
 use tentacular_spec::WorkflowName;
 
-use crate::output::{Output, paint, style};
+use crate::output::{Mark, Output};
 
 /// Creates ./<name>/ with a workflow.yaml, one node with a fixture, a .secrets.yaml.example
 /// and a .gitignore.
@@ -63,7 +63,7 @@ impl Init {
         }
         out.out(format!(
             "{} Created workflow '{}' in ./{}/\n\nNext steps:\n  tntc validate {name}\n  tntc test {name}\n  tntc dev {name}    # then: curl -X POST localhost:8080/run",
-            paint(style::OK, "✓"),
+            Mark::Ok,
             self.name,
             self.name,
             name = self.name

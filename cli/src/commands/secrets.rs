@@ -13,7 +13,7 @@ use tentacular_spec::derived;
 use tentacular_spec::plural;
 
 use super::load_workflow;
-use crate::output::{Output, paint, style};
+use crate::output::{Mark, Output, paint, style};
 use crate::report::verdict;
 
 /// Local secrets: `.secrets/` (one file per service) and `.secrets.yaml`, both git-ignored.
@@ -77,7 +77,7 @@ impl SecretsCheck {
         if needed.is_empty() {
             out.out(format!(
                 "{} {} needs no secrets",
-                paint(style::OK, "✓"),
+                Mark::Ok,
                 loaded.workflow.name
             ))?;
             return Ok(());
@@ -86,7 +86,7 @@ impl SecretsCheck {
         for n in &needed {
             let (mark, state) = match n.status {
                 "provisioned" => (
-                    paint(style::OK, "✓"),
+                    Mark::Ok,
                     format!(
                         "provisioned ({})",
                         n.source
@@ -94,8 +94,8 @@ impl SecretsCheck {
                             .map_or_else(String::new, |p| relative(&loaded.dir, p))
                     ),
                 ),
-                "empty" => (paint(style::ERROR, "✗"), "empty".to_string()),
-                _ => (paint(style::ERROR, "✗"), "missing".to_string()),
+                "empty" => (Mark::Fail, "empty".to_string()),
+                _ => (Mark::Fail, "missing".to_string()),
             };
             out.out(format!(
                 "  {mark} {:width$}  {state}  {}",
@@ -240,7 +240,7 @@ impl SecretsInit {
         }
         out.out(format!(
             "{} wrote {} from {from} (mode 600)",
-            paint(style::OK, "✓"),
+            Mark::Ok,
             target.display()
         ))?;
         if !needed.is_empty() {

@@ -9,7 +9,7 @@ use tentacular_engine::test_runner::{self, TestOptions, TestReport};
 use tentacular_spec::NodeId;
 
 use super::{load_workflow, runtime, sandbox};
-use crate::output::{Output, paint, style};
+use crate::output::{Mark, Output, paint, style};
 use crate::report::verdict;
 
 /// Runs a workflow's fixtures (`tests/fixtures/<node>[.<case>].json`) in the sandbox.
@@ -100,14 +100,14 @@ fn render(report: &TestReport) -> String {
         } else if t.passed {
             s.push_str(&format!(
                 "  {} {} {}\n",
-                paint(style::OK, "✓"),
+                Mark::Ok,
                 t.name,
                 paint(style::DIM, format!("({}ms)", t.duration_ms))
             ));
         } else {
             s.push_str(&format!(
                 "  {} {} {}\n",
-                paint(style::ERROR, "✗"),
+                Mark::Fail,
                 t.name,
                 paint(style::DIM, format!("({}ms)", t.duration_ms))
             ));
@@ -136,7 +136,7 @@ fn render(report: &TestReport) -> String {
         for v in &d.violations {
             s.push_str(&format!(
                 "  {} {}: {}\n      → {}\n",
-                paint(style::ERROR, "✗"),
+                Mark::Fail,
                 v.kind,
                 v.message,
                 v.suggestion
@@ -145,7 +145,7 @@ fn render(report: &TestReport) -> String {
         for w in &d.warnings {
             s.push_str(&format!(
                 "  {} {}: {}\n      → {}\n",
-                paint(style::WARN, "⚠"),
+                Mark::Warn,
                 w.kind,
                 w.message,
                 w.suggestion

@@ -10,7 +10,7 @@ use tentacular_spec::plural;
 use tentacular_spec::{LoadedWorkflow, TriggerKind, Workflow};
 
 use super::print_diagnostics;
-use crate::output::{Output, paint, style};
+use crate::output::{Mark, Output, paint, style};
 use crate::report::AlreadyReported;
 
 /// Reports every error (and warning) at once, each with file, line, column and a hint.
@@ -66,7 +66,7 @@ impl Validate {
                 };
                 out.out(format!(
                     "{} {} is valid{warnings}",
-                    paint(style::OK, "✓"),
+                    Mark::Ok,
                     loaded.file.display()
                 ))?;
                 Ok(())

@@ -10,7 +10,7 @@ use tentacular_spec::derived::{self, DependencyTarget, Derived};
 use tentacular_spec::{TriggerKind, Workflow};
 
 use super::load_workflow;
-use crate::output::{Output, paint, style};
+use crate::output::{Mark, Output};
 
 /// Prints (or writes) a diagram of the workflow's nodes and edges.
 #[derive(Debug, Args)]
@@ -74,7 +74,7 @@ impl Visualize {
                 return out.json_value(&json!({"written": written}));
             }
             for p in written {
-                out.out(format!("{} wrote {}", paint(style::OK, "✓"), p.display()))?;
+                out.out(format!("{} wrote {}", Mark::Ok, p.display()))?;
             }
             return Ok(());
         }

@@ -10,7 +10,7 @@ use tentacular_kube::manifests;
 use crate::commands::deploy_input::deploy_input;
 use crate::commands::kube_flags::{Extra, KubeFlags, connect};
 use crate::commands::{load_workflow, runtime};
-use crate::output::mark;
+use crate::output::Mark;
 use crate::output::{Output, paint, style};
 use crate::report::{Verdict, verdict};
 use tentacular_spec::plural;
@@ -92,7 +92,7 @@ impl Check {
         if passed {
             out.out(format!(
                 "\n{} Cluster is ready for deployment to namespace {}",
-                paint(style::OK, "✓"),
+                Mark::Ok,
                 report.namespace
             ))?;
             return Ok(());
@@ -126,7 +126,12 @@ fn render(report: &CheckReport) -> String {
         report.namespace
     );
     for c in &report.checks {
-        text.push_str(&format!("  {} {}: {}\n", mark(c.status), c.name, c.message));
+        text.push_str(&format!(
+            "  {} {}: {}\n",
+            Mark::from(c.status),
+            c.name,
+            c.message
+        ));
         for m in &c.missing {
             // `create networkpolicies.networking.k8s.io (needed by deploy)` → name the namespace.
             let line = match m.split_once(" (needed by ") {

@@ -5,7 +5,7 @@ use tentacular_kube::cluster::{DEPLOYER_ROLE, InstallOptions};
 
 use crate::commands::kube_flags::{Extra, KubeFlags, connect};
 use crate::commands::runtime;
-use crate::output::{Output, paint, style};
+use crate::output::{Mark, Output};
 
 /// Applies (server-side, idempotently) the cluster-wide RuntimeClass `gvisor` (handler runsc),
 /// the namespace, and optionally a ServiceAccount bound to the Role `tentacular-deployer`,
@@ -50,7 +50,7 @@ impl Install {
             }
             out.out(format!(
                 "{} installed; `tntc cluster check -n {}` verifies",
-                paint(style::OK, "✓"),
+                Mark::Ok,
                 report.namespace
             ))?;
             if opts.runtime_class {
