@@ -187,12 +187,31 @@ fn testenv_var(test: &str, var: &str) -> Option<PathBuf> {
     match std::env::var_os(var) {
         Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
         _ => {
-            eprintln!(
-                "SKIP {test}: {var} is not set (testenv/start.sh && source testenv/.state/env)"
+            missing(
+                test,
+                &format!("the real API server of testenv/ ({var} is not set)"),
+                "run testenv/start.sh && source testenv/.state/env",
             );
             None
         }
     }
+}
+
+/// True under CI (`CI` set to anything but empty, `0` or `false`, as CI systems set it): there a
+/// missing component is a failure, not a skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
+}
+
+/// Reports that `test` cannot run here for want of `component`; `how` says how to provide it.
+/// Under CI this panics, so the test fails; elsewhere it prints a loud SKIP line and the caller
+/// returns, so the test passes without having checked anything.
+pub fn missing(test: &str, component: &str, how: &str) {
+    assert!(
+        !in_ci(),
+        "{test} needs {component}, which CI (CI=true) must provide: {how}"
+    );
+    eprintln!("\n*** SKIP {test}: {component} is missing. {how}\n");
 }
 
 /// A namespace name unique to this test process and call: `tntc-cli-<what>-<pid>-<n>`.

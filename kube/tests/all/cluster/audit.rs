@@ -9,8 +9,8 @@ use serde_json::json;
 use tentacular_kube::cluster::{ApplyOptions, CheckStatus};
 use tentacular_kube::manifests;
 
-use crate::support::TestCluster;
-use crate::word_counter;
+use super::test_cluster::TestCluster;
+use super::word_counter;
 
 #[tokio::test]
 async fn audit_detects_tampering() {

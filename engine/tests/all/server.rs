@@ -2,8 +2,8 @@
 //! workflows: `router.oneshot(request)` for each answer, plus end-to-end tests through a
 //! socket on 127.0.0.1.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
@@ -15,43 +15,9 @@ use tentacular_engine::triggers;
 use tentacular_engine::webhook;
 use tentacular_engine::{triggers::cron, watch};
 use tentacular_sandbox::fetch::DenyAll;
-use tentacular_sandbox::{Sandbox, SandboxConfig};
 use tower::ServiceExt;
 
-/// One sandbox (and snapshot cache) for the whole test binary.
-fn sandbox() -> Sandbox {
-    static SANDBOX: OnceLock<(Sandbox, tempfile::TempDir)> = OnceLock::new();
-    SANDBOX
-        .get_or_init(|| {
-            let cache = tempfile::tempdir().unwrap();
-            let sandbox = Sandbox::new(SandboxConfig {
-                cache_dir: Some(cache.path().into()),
-                ..Default::default()
-            })
-            .unwrap();
-            (sandbox, cache)
-        })
-        .0
-        .clone()
-}
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../example-workflows")
-        .join(name)
-}
-
-/// A workflow in a temp dir: `workflow.yaml` and the given files.
-fn temp_workflow(spec: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("workflow.yaml"), spec).unwrap();
-    for (name, text) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
+use crate::support::{example, sandbox, temp_workflow};
 
 const ECHO_SPEC: &str = "name: echo\nversion: \"1.0\"\ntriggers:\n  - type: manual\nnodes:\n  echo:\n    path: ./nodes/echo.ts\n    description: Return the input.\n";
 const ECHO_NODE: &str =

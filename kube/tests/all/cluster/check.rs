@@ -2,7 +2,7 @@
 
 use tentacular_kube::cluster::{CheckOptions, CheckStatus, required_permissions};
 
-use crate::support::TestCluster;
+use super::test_cluster::TestCluster;
 
 #[tokio::test]
 async fn admin_passes_and_fix_creates_the_namespace() {

@@ -13,6 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde_json::Value;
 
+use crate::support::{cache_dir, temp_workflow};
+
 const BIN: &str = env!("CARGO_BIN_EXE_tentacular-engine");
 
 fn engine() -> Command {
@@ -21,22 +23,6 @@ fn engine() -> Command {
         .env_remove("WEBHOOK_SECRET")
         .env_remove("RUST_LOG");
     c
-}
-
-fn cache_dir() -> &'static Path {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
-}
-
-fn temp_workflow(spec: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("workflow.yaml"), spec).unwrap();
-    for (name, text) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
 }
 
 fn run_to_end(cmd: &mut Command) -> (i32, String, String) {

@@ -1,29 +1,18 @@
 //! The executor end to end on the bundled examples, in the real sandbox.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::json;
 use tentacular_engine::executor::{Bindings, Runner};
 use tentacular_engine::secrets::Secrets;
 use tentacular_sandbox::fetch::DenyAll;
-use tentacular_sandbox::{Sandbox, SandboxConfig};
 use tentacular_spec::Workflow;
 
-fn example(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../example-workflows")
-        .join(name)
-}
+use crate::support::{example, sandbox, temp_workflow};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn word_counter_runs_end_to_end() {
-    let cache = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::new(SandboxConfig {
-        cache_dir: Some(cache.path().into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let sandbox = sandbox();
     let loaded = Workflow::load(example("word-counter")).unwrap();
     let bindings = Bindings::new(&loaded, &Secrets::new(), Arc::new(DenyAll));
     let runner = Runner::load(&sandbox, loaded).await.unwrap();
@@ -50,34 +39,21 @@ async fn word_counter_runs_end_to_end() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_stage_stops_the_run_and_retries_back_off() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("nodes")).unwrap();
-    std::fs::write(
-        dir.path().join("workflow.yaml"),
+    let dir = temp_workflow(
         "name: flaky\nversion: \"1.0\"\ntriggers:\n  - type: manual\nnodes:\n  a:\n    path: ./nodes/a.ts\n  b:\n    path: ./nodes/b.ts\n  c:\n    path: ./nodes/c.ts\nedges:\n  - from: a\n    to: c\n  - from: b\n    to: c\nconfig:\n  retries: 2\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("nodes/a.ts"),
-        "export default async () => ({ a: 1 });",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("nodes/b.ts"),
-        "export default async () => { throw new Error(\"b broke\"); };",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("nodes/c.ts"),
-        "export default async (_: unknown, i: unknown) => i;",
-    )
-    .unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::new(SandboxConfig {
-        cache_dir: Some(cache.path().into()),
-        ..Default::default()
-    })
-    .unwrap();
+        &[
+            ("nodes/a.ts", "export default async () => ({ a: 1 });"),
+            (
+                "nodes/b.ts",
+                "export default async () => { throw new Error(\"b broke\"); };",
+            ),
+            (
+                "nodes/c.ts",
+                "export default async (_: unknown, i: unknown) => i;",
+            ),
+        ],
+    );
+    let sandbox = sandbox();
     let loaded = Workflow::load(dir.path()).unwrap();
     let bindings = Bindings::new(&loaded, &Secrets::new(), Arc::new(DenyAll));
     let runner = Runner::load(&sandbox, loaded).await.unwrap();

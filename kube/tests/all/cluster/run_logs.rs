@@ -10,8 +10,8 @@ use serde_json::json;
 use tentacular_kube::cluster::{ApplyOptions, LogOptions, RunOptions, RunVia};
 use tentacular_kube::{Error, manifests};
 
-use crate::support::{POD_LOG, TestCluster};
-use crate::word_counter;
+use super::test_cluster::{POD_LOG, TestCluster, pods_run};
+use super::word_counter;
 
 async fn deployed(tc: &TestCluster, test: &str) -> String {
     let ns = tc.namespace(test).await;
@@ -77,10 +77,7 @@ async fn run_via_pod_and_logs() {
     let Some(tc) = TestCluster::admin("run_via_pod_and_logs").await else {
         return;
     };
-    if !tc.kwok {
-        eprintln!(
-            "\n*** SKIP run_via_pod_and_logs: needs pods that run (TENTACULAR_TESTENV_KWOK=1 testenv/start.sh)\n"
-        );
+    if !pods_run(&tc, "run_via_pod_and_logs") {
         return;
     }
     let _guard = POD_LOG.lock().await;
@@ -118,7 +115,7 @@ async fn run_via_pod_and_logs() {
     let later = format!("{marker} two");
     let writer = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        crate::support::append_log_line(&log_file, &later);
+        super::test_cluster::append_log_line(&log_file, &later);
     });
     let got = tokio::time::timeout(Duration::from_secs(20), async {
         let opts = LogOptions {
@@ -246,8 +243,12 @@ async fn a_missing_runtime_class_is_explained() {
         .unwrap_err();
     assert!(matches!(err, Error::NoPods { .. }), "{err:?}");
     assert!(err.to_string().contains("--detail"), "{err}");
-    if !tc.kwok {
-        return; // without controllers nothing reports why
+    // Without controllers nothing reports why.
+    if !pods_run(
+        &tc,
+        "a_missing_runtime_class_is_explained (the admission error)",
+    ) {
+        return;
     }
     // Waiting times out naming the admission error; status --detail shows the event.
     let err = tc

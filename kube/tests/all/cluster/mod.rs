@@ -1,16 +1,12 @@
-//! Integration tests against a real kube-apiserver (testenv/). One binary, a module per topic.
-//!
-//! ```sh
-//! testenv/start.sh && source testenv/.state/env        # add TENTACULAR_TESTENV_KWOK=1 for pods
-//! cargo test -p tentacular-kube --test cluster
-//! ```
+//! Tests against a real kube-apiserver (testenv/), a module per topic; [`test_cluster`] connects
+//! to it.
 
 mod audit;
 mod check;
 mod deploy;
 mod install_profile;
 mod run_logs;
-mod support;
+mod test_cluster;
 
 use std::collections::BTreeMap;
 

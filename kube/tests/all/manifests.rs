@@ -363,10 +363,11 @@ fn validator() -> Option<PathBuf> {
 #[test]
 fn manifests_pass_kubernetes_validate_strict() {
     let Some(bin) = validator() else {
-        eprintln!(
-            "\n*** SKIP manifests_pass_kubernetes_validate_strict: kubernetes-validate not found.\n\
-             *** Run kube/scripts/kubernetes-validate.sh once (installs it into a venv), or set \
-             TENTACULAR_KUBERNETES_VALIDATE.\n"
+        crate::support::missing(
+            "manifests_pass_kubernetes_validate_strict",
+            "kubernetes-validate",
+            "run kube/scripts/kubernetes-validate.sh once (installs it into a venv), or set \
+             TENTACULAR_KUBERNETES_VALIDATE",
         );
         return;
     };

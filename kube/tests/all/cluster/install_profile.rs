@@ -10,8 +10,8 @@ use tentacular_kube::cluster::{
 };
 use tentacular_kube::manifests;
 
-use crate::support::TestCluster;
-use crate::word_counter;
+use super::test_cluster::{TestCluster, pods_run};
+use super::word_counter;
 
 /// A kubeconfig for `system:serviceaccount:<ns>:<sa>` (a bound token from the TokenRequest API).
 async fn service_account_kubeconfig(
@@ -126,7 +126,7 @@ async fn profile_reports_the_cluster() {
     );
     assert_eq!(p.namespace.exists, Some(true));
     assert!(p.unknown.is_empty(), "{:?}", p.unknown);
-    if tc.kwok {
+    if pods_run(&tc, "profile_reports_the_cluster (a Ready node)") {
         assert!(
             p.nodes.iter().any(|n| n.name == "kwok-node-0" && n.ready),
             "{:?}",

@@ -1,7 +1,8 @@
 //! `TestCluster`: the real control plane of `testenv/` (kube-apiserver + etcd, optionally kwok),
 //! found through the variables `testenv/start.sh` writes to `testenv/.state/env`.
 //!
-//! When `TENTACULAR_TEST_KUBECONFIG` is unset, every test prints a loud SKIP line and passes.
+//! When `TENTACULAR_TEST_KUBECONFIG` is unset, every test prints a loud SKIP line and passes —
+//! or fails under `CI=true` ([`crate::support::missing`]).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,10 +26,24 @@ pub struct TestCluster {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn skip(test: &str, var: &str) {
-    eprintln!(
-        "\n*** SKIP {test}: {var} is not set — this test needs the real API server of testenv/.\n\
-         *** Run: testenv/start.sh && source testenv/.state/env && cargo test -p tentacular-kube --test cluster\n"
+    crate::support::missing(
+        test,
+        &format!("the real API server of testenv/ ({var} is not set)"),
+        "run testenv/start.sh && source testenv/.state/env, then cargo test -p tentacular-kube --test all",
     );
+}
+
+/// Whether pods become Running/Ready here (kwok mode); when not, reports `test` as missing
+/// them ([`crate::support::missing`]) and returns false.
+pub fn pods_run(tc: &TestCluster, test: &str) -> bool {
+    if !tc.kwok {
+        crate::support::missing(
+            test,
+            "pods that run (testenv in kwok mode)",
+            "run TENTACULAR_TESTENV_KWOK=1 testenv/start.sh && source testenv/.state/env",
+        );
+    }
+    tc.kwok
 }
 
 fn kwok() -> bool {

@@ -1,0 +1,13 @@
+//! Integration tests of the engine, one binary, one module per topic; the helpers they share
+//! (the temp-cache sandbox, temporary workflows, the examples) are in `support`.
+//!
+//! | module | what | against |
+//! | --- | --- | --- |
+//! | `run_examples` | the executor on the bundled examples | real sandbox |
+//! | `server` | the HTTP server, cron, hot reload, graceful shutdown | real sandbox, real sockets on 127.0.0.1 |
+//! | `server_binary` | the `tentacular-engine` binary: startup, serving, SIGTERM, `trigger` | the built binary, a real HTTP server on 127.0.0.1 |
+
+mod run_examples;
+mod server;
+mod server_binary;
+mod support;
