@@ -1,6 +1,6 @@
 //! End-to-end tests of the `tntc` binary: each spawns the real executable in a temporary
 //! directory and checks exit code, stdout and stderr, mostly against golden files in
-//! `tests/golden/` (`BLESS=1 cargo test -p tntc` rewrites them; review the diff).
+//! `tests/golden/` (`SNAPSHOTS=overwrite cargo test -p tntc` rewrites them; review the diff).
 
 mod audit_run;
 mod build;

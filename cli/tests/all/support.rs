@@ -1,4 +1,5 @@
-//! Running the binary and comparing with golden files.
+//! Running the binary and comparing with golden files; what a test does when a component it
+//! needs is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -77,19 +78,12 @@ fn golden_path(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Asserts that `actual` equals the golden file `name`; `BLESS=1` rewrites it.
+/// Asserts that `actual` equals the golden file `name`, exactly (text, no wildcards);
+/// `SNAPSHOTS=overwrite` rewrites it (`snapbox`).
 pub fn golden(name: &str, actual: &str) {
-    let path = golden_path(name);
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {}; run with BLESS=1", path.display()));
-    assert!(
-        expected == actual,
-        "output differs from {} (BLESS=1 rewrites it)\n--- expected\n{expected}\n--- actual\n{actual}",
-        path.display()
+    snapbox::Assert::new().action_env("SNAPSHOTS").eq(
+        actual,
+        snapbox::Data::read_from(&golden_path(name), Some(snapbox::data::DataFormat::Text)).raw(),
     );
 }
 

@@ -1,6 +1,6 @@
 //! Golden tests for the generated manifests: `kube/tests/golden/<case>.yaml` is exactly what
 //! `Manifests::to_yaml` prints for a representative input. Regenerate with
-//! `BLESS=1 cargo test -p tentacular-kube --test manifests`, then review the diff.
+//! `SNAPSHOTS=overwrite cargo test -p tentacular-kube --test all manifests`, then review the diff.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -111,28 +111,7 @@ fn everything() -> DeployInput {
 
 fn check(case: &str, input: &DeployInput) {
     let yaml = manifests::build(input).unwrap().to_yaml().unwrap();
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{case}.yaml"));
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&path, &yaml).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with BLESS=1 to create it)", path.display()));
-    if want != yaml {
-        let line = want
-            .lines()
-            .zip(yaml.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
-        panic!(
-            "{case}: generated manifests differ from {} from line {} on:\n  golden: {:?}\n  actual: {:?}\n\
-             (if the change is intended: BLESS=1 cargo test -p tentacular-kube --test manifests)",
-            path.display(),
-            line + 1,
-            want.lines().nth(line),
-            yaml.lines().nth(line),
-        );
-    }
+    crate::support::golden(&format!("kube/tests/golden/{case}.yaml"), &yaml);
 }
 
 #[test]

@@ -1,21 +1,17 @@
 //! `cluster profile`: what an agent or a human should know about a cluster before deploying
 //! workflows to it. Every part is best effort: what the user may not read is listed in
 //! [`ClusterProfile::unknown`] instead of failing the whole profile.
+//!
+//! This module holds the report's types, its Markdown and the guidance derived from it; the
+//! queries that fill it are in `query`.
+
+mod query;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{LimitRange, Namespace, Node, Pod, ResourceQuota};
-use k8s_openapi::api::node::v1::RuntimeClass;
-use k8s_openapi::api::storage::v1::StorageClass;
-use kube::Api;
-use kube::api::ListParams;
+use k8s_openapi::api::core::v1::Node;
 use serde::Serialize;
-
-use super::Cluster;
-use crate::error::Result;
-use crate::manifests::DEFAULT_RUNTIME_CLASS;
 
 /// A node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -136,7 +132,8 @@ pub struct ClusterProfile {
     pub unknown: Vec<String>,
 }
 
-const CNIS: [(&str, Option<bool>); 10] = [
+/// Known CNI plugins (by a kube-system workload name) and whether they enforce NetworkPolicies.
+pub(super) const CNIS: [(&str, Option<bool>); 10] = [
     ("cilium", Some(true)),
     ("calico", Some(true)),
     ("canal", Some(true)),
@@ -149,7 +146,7 @@ const CNIS: [(&str, Option<bool>); 10] = [
     ("azure-cns", None),
 ];
 
-fn distribution(version: &str, nodes: &[Node], groups: &[String]) -> String {
+pub(super) fn distribution(version: &str, nodes: &[Node], groups: &[String]) -> String {
     let labels: Vec<&BTreeMap<String, String>> = nodes
         .iter()
         .filter_map(|n| n.metadata.labels.as_ref())
@@ -287,260 +284,7 @@ impl ClusterProfile {
     }
 }
 
-impl Cluster {
-    /// Profiles the cluster and `namespace`. Fails only when the API server cannot be reached.
-    pub async fn profile(&self, namespace: &str) -> Result<ClusterProfile> {
-        let version = self
-            .client
-            .apiserver_version()
-            .await
-            .map_err(|e| self.err("get", "version", None, e))?;
-        let mut p = ClusterProfile {
-            generated_at: jiff::Timestamp::now().to_string(),
-            server: self.server.clone(),
-            k8s_version: version.git_version.clone(),
-            ..ClusterProfile::default()
-        };
-        let lp = ListParams::default();
-
-        let nodes = match Api::<Node>::all(self.client.clone()).list(&lp).await {
-            Ok(l) => l.items,
-            Err(e) => {
-                p.unknown
-                    .push(format!("nodes: {}", self.err("list", "nodes", None, e)));
-                Vec::new()
-            }
-        };
-        p.nodes = nodes
-            .iter()
-            .map(|n| {
-                let info = n.status.as_ref().and_then(|s| s.node_info.clone());
-                NodeProfile {
-                    name: n.metadata.name.clone().unwrap_or_default(),
-                    arch: info
-                        .as_ref()
-                        .map(|i| i.architecture.clone())
-                        .unwrap_or_default(),
-                    os: info
-                        .as_ref()
-                        .map(|i| i.operating_system.clone())
-                        .unwrap_or_default(),
-                    kubelet_version: info
-                        .as_ref()
-                        .map(|i| i.kubelet_version.clone())
-                        .unwrap_or_default(),
-                    container_runtime: info
-                        .as_ref()
-                        .map(|i| i.container_runtime_version.clone())
-                        .unwrap_or_default(),
-                    ready: n
-                        .status
-                        .as_ref()
-                        .and_then(|s| s.conditions.as_ref())
-                        .is_some_and(|c| {
-                            c.iter().any(|c| c.type_ == "Ready" && c.status == "True")
-                        }),
-                    taints: n
-                        .spec
-                        .as_ref()
-                        .and_then(|s| s.taints.clone())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|t| match t.value {
-                            Some(v) => format!("{}={v}:{}", t.key, t.effect),
-                            None => format!("{}:{}", t.key, t.effect),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-
-        match Api::<RuntimeClass>::all(self.client.clone())
-            .list(&lp)
-            .await
-        {
-            Ok(l) => {
-                p.runtime_classes = l
-                    .items
-                    .into_iter()
-                    .map(|r| RuntimeClassProfile {
-                        name: r.metadata.name.unwrap_or_default(),
-                        handler: r.handler,
-                    })
-                    .collect();
-            }
-            Err(e) => p.unknown.push(format!(
-                "runtime classes: {}",
-                self.err("list", "runtimeclasses.node.k8s.io", None, e)
-            )),
-        }
-        p.gvisor = p
-            .runtime_classes
-            .iter()
-            .any(|r| r.name == DEFAULT_RUNTIME_CLASS);
-
-        match Api::<StorageClass>::all(self.client.clone())
-            .list(&lp)
-            .await
-        {
-            Ok(l) => {
-                p.storage_classes = l
-                    .items
-                    .into_iter()
-                    .map(|c| StorageClassProfile {
-                        is_default: c.metadata.annotations.as_ref().is_some_and(|a| {
-                            a.get("storageclass.kubernetes.io/is-default-class")
-                                .map(String::as_str)
-                                == Some("true")
-                        }),
-                        name: c.metadata.name.unwrap_or_default(),
-                        provisioner: c.provisioner,
-                        reclaim_policy: c.reclaim_policy.unwrap_or_else(|| "Delete".into()),
-                        allow_volume_expansion: c.allow_volume_expansion.unwrap_or(false),
-                    })
-                    .collect();
-            }
-            Err(e) => p.unknown.push(format!(
-                "storage classes: {}",
-                self.err("list", "storageclasses.storage.k8s.io", None, e)
-            )),
-        }
-
-        // CNI: names of kube-system DaemonSets and pods.
-        let mut workload_names = Vec::new();
-        match Api::<DaemonSet>::namespaced(self.client.clone(), "kube-system")
-            .list_metadata(&lp)
-            .await
-        {
-            Ok(l) => workload_names.extend(l.items.into_iter().filter_map(|d| d.metadata.name)),
-            Err(e) => p.unknown.push(format!(
-                "kube-system daemonsets: {}",
-                self.err("list", "daemonsets.apps", Some("kube-system"), e)
-            )),
-        }
-        if let Ok(l) = Api::<Pod>::namespaced(self.client.clone(), "kube-system")
-            .list_metadata(&lp)
-            .await
-        {
-            workload_names.extend(l.items.into_iter().filter_map(|d| d.metadata.name));
-        }
-        if let Some((cni, enforced)) = CNIS
-            .iter()
-            .find(|(c, _)| workload_names.iter().any(|n| n.contains(c)))
-        {
-            p.cni = Some(cni.to_string());
-            p.network_policy_enforced = *enforced;
-        }
-
-        let groups: Vec<String> = match self.client.list_api_groups().await {
-            Ok(g) => g.groups.into_iter().map(|g| g.name).collect(),
-            Err(e) => {
-                p.unknown.push(format!("API groups: {e}"));
-                Vec::new()
-            }
-        };
-        let has = |g: &str| groups.iter().any(|x| x == g);
-        let known = [
-            "networking.istio.io",
-            "cert-manager.io",
-            "monitoring.coreos.com",
-            "external-secrets.io",
-            "argoproj.io",
-        ];
-        p.extensions = ClusterExtensions {
-            istio: has("networking.istio.io"),
-            cert_manager: has("cert-manager.io"),
-            prometheus_operator: has("monitoring.coreos.com"),
-            external_secrets: has("external-secrets.io"),
-            argo_cd: has("argoproj.io"),
-            gateway_api: has("gateway.networking.k8s.io"),
-            metrics_server: has("metrics.k8s.io"),
-            other_groups: groups
-                .iter()
-                .filter(|g| {
-                    g.contains('.') && !g.ends_with(".k8s.io") && !known.contains(&g.as_str())
-                })
-                .take(20)
-                .cloned()
-                .collect(),
-        };
-        p.distribution = distribution(&p.k8s_version, &nodes, &groups);
-
-        p.namespace = self.profile_namespace(namespace, &mut p.unknown).await;
-        p.guidance = guidance(&p);
-        Ok(p)
-    }
-
-    async fn profile_namespace(&self, ns: &str, unknown: &mut Vec<String>) -> NamespaceProfile {
-        let mut out = NamespaceProfile {
-            name: ns.into(),
-            ..NamespaceProfile::default()
-        };
-        match Api::<Namespace>::all(self.client.clone()).get_opt(ns).await {
-            Ok(Some(n)) => {
-                out.exists = Some(true);
-                out.pod_security = n
-                    .metadata
-                    .labels
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|(k, _)| k.starts_with("pod-security.kubernetes.io/"))
-                    .collect();
-            }
-            Ok(None) => out.exists = Some(false),
-            Err(e) => unknown.push(format!(
-                "namespace {ns}: {}",
-                self.err("get", "namespaces", None, e)
-            )),
-        }
-        let lp = ListParams::default();
-        match Api::<ResourceQuota>::namespaced(self.client.clone(), ns)
-            .list(&lp)
-            .await
-        {
-            Ok(l) => {
-                out.quotas = l
-                    .items
-                    .into_iter()
-                    .map(|q| {
-                        let hard = q
-                            .spec
-                            .and_then(|s| s.hard)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(k, v)| format!("{k}={}", v.0))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        format!("{}: {hard}", q.metadata.name.unwrap_or_default())
-                    })
-                    .collect();
-            }
-            Err(e) => unknown.push(format!(
-                "resource quotas in {ns}: {}",
-                self.err("list", "resourcequotas", Some(ns), e)
-            )),
-        }
-        match Api::<LimitRange>::namespaced(self.client.clone(), ns)
-            .list_metadata(&lp)
-            .await
-        {
-            Ok(l) => {
-                out.limit_ranges = l
-                    .items
-                    .into_iter()
-                    .filter_map(|l| l.metadata.name)
-                    .collect()
-            }
-            Err(e) => unknown.push(format!(
-                "limit ranges in {ns}: {}",
-                self.err("list", "limitranges", Some(ns), e)
-            )),
-        }
-        out
-    }
-}
-
-fn guidance(p: &ClusterProfile) -> Vec<String> {
+pub(super) fn guidance(p: &ClusterProfile) -> Vec<String> {
     let mut g = Vec::new();
     if !p.gvisor {
         g.push(
