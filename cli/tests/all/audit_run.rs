@@ -256,7 +256,11 @@ fn run_in_testenv_fails_with_an_actionable_message() {
         "{err}"
     );
     let kwok = std::env::var("TENTACULAR_TEST_KWOK").is_ok_and(|v| v == "1");
-    let phase = if kwok { "phase Running" } else { "phase Pending" };
+    let phase = if kwok {
+        "phase Running"
+    } else {
+        "phase Pending"
+    };
     assert!(err.contains(phase), "{err}");
     let left: Vec<String> = pods(&kc, &ns)
         .into_iter()

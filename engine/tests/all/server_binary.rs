@@ -13,25 +13,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde_json::Value;
 
-use crate::support::{cache_dir, temp_workflow};
+use crate::support::{engine_binary, run_to_end, temp_workflow};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tentacular-engine");
 
 fn engine() -> Command {
-    let mut c = Command::new(BIN);
-    c.env("TENTACULAR_CACHE_DIR", cache_dir())
-        .env_remove("WEBHOOK_SECRET")
-        .env_remove("RUST_LOG");
-    c
-}
-
-fn run_to_end(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    engine_binary()
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! workflows written to temporary directories, the bundled examples.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use tentacular_sandbox::{Sandbox, SandboxConfig};
@@ -44,4 +45,24 @@ pub fn temp_workflow(spec: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
         std::fs::write(p, text).unwrap();
     }
     dir
+}
+
+/// The built `tentacular-engine`, with this process's snapshot cache and no `RUST_LOG` or
+/// `WEBHOOK_SECRET` from the environment.
+pub fn engine_binary() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tentacular-engine"));
+    c.env("TENTACULAR_CACHE_DIR", cache_dir())
+        .env_remove("WEBHOOK_SECRET")
+        .env_remove("RUST_LOG");
+    c
+}
+
+/// Runs `cmd` to the end: exit code (-1 for a signal), stdout, stderr.
+pub fn run_to_end(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

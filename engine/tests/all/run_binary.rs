@@ -1,34 +1,25 @@
 //! `tentacular-engine run`: one run through the real binary, the ExecutionResult on stdout,
 //! exit 0 on success and 1 on a failed run.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tentacular-engine");
+use crate::support::{engine_binary, example, run_to_end};
 
 fn engine_run() -> Command {
-    static CACHE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    let cache = CACHE.get_or_init(|| tempfile::tempdir().unwrap());
-    let mut c = Command::new(BIN);
-    c.arg("run")
-        .env("TENTACULAR_CACHE_DIR", cache.path())
-        .env_remove("RUST_LOG");
+    let mut c = engine_binary();
+    c.arg("run");
     c
 }
 
 fn word_counter() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../example-workflows/word-counter")
+    example("word-counter")
 }
 
 fn output(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run_to_end(cmd)
 }
 
 #[test]
