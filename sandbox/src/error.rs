@@ -55,6 +55,19 @@ pub enum LoadError {
         /// The specifier as written.
         specifier: String,
     },
+    /// An import (or the node's own path) names a file that is not a source module: a data
+    /// file, a dot-file, or anything under the secrets locations.
+    #[error("{file}:{line}: \"{specifier}\" cannot be loaded as a module: {reason}")]
+    NotASourceModule {
+        /// The importing file (the node's file for its own path).
+        file: String,
+        /// 1-based line of the import (0 for the node's own path).
+        line: u32,
+        /// The specifier as written.
+        specifier: String,
+        /// Why not.
+        reason: &'static str,
+    },
     /// A bare, `npm:`, `jsr:` or remote specifier, which the sandbox does not serve.
     #[error("{file}:{line}: import \"{specifier}\" is not available in the sandbox: {hint}")]
     UnsupportedImport {

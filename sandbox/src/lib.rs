@@ -45,15 +45,21 @@
 //! A failed check denies and the node sees a `NotPermitted` error; the check never fails open.
 #![deny(missing_docs)]
 
+pub mod address;
+pub mod auth;
 mod capabilities;
 mod error;
 pub mod fetch;
 mod host;
 mod limits;
-mod log;
+pub mod log;
 mod modules;
+mod outbound;
+pub mod policy;
 mod prelude;
 mod program;
+pub mod secrets;
+mod services;
 mod snapshot;
 mod wasi;
 
@@ -63,18 +69,22 @@ use std::time::Duration;
 
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+pub use address::Cidr;
+pub use auth::AuthKind;
 pub use capabilities::{
-    Auth, Capabilities, Cidr, Dependency, DynamicTarget, PLACEHOLDER_PREFIX, SecretRef,
-    SecretValues,
+    Auth, Capabilities, CapabilitiesBuilder, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BODY,
+    Dependency, DynamicTarget,
 };
 pub use error::{LoadError, NodeError, SandboxError};
-pub use limits::Limits;
+pub use limits::{Clock, Limits};
 pub use log::{LogLevel, LogLine};
+pub use outbound::SecurityEvent;
 pub use program::{NodeOutcome, NodeProgram, NodeStats};
+pub use secrets::{PLACEHOLDER_PREFIX, Scrubber, SecretError, SecretRef, SecretValues};
 
 use host::HostState;
 use modules::ModuleGraph;
-use snapshot::{Built, EntryFailure, Snapshotter};
+use snapshot::{Built, Snapshotter};
 
 /// How the sandbox's engine is set up.
 #[derive(Debug, Clone)]
@@ -183,7 +193,7 @@ impl Sandbox {
             })
             .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         if let Some(dir) = &config.cache_dir {
-            std::fs::create_dir_all(dir).map_err(|source| SandboxError::Cache {
+            snapshot::private_dir(dir).map_err(|source| SandboxError::Cache {
                 path: dir.clone(),
                 source,
             })?;
@@ -237,7 +247,7 @@ impl Sandbox {
         let mut programs: Vec<Option<Result<NodeProgram, LoadError>>> =
             results.iter().map(|_| None).collect();
         // Node indexes still to build, and at most two tries: everything that compiled, then
-        // (if the guest refused some, or sent some to be loaded alone) the rest without them.
+        // (if the guest refused some) the rest without them.
         let mut todo: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_ok()).collect();
         for _ in 0..2 {
             if todo.is_empty() {
@@ -265,12 +275,7 @@ impl Sandbox {
                     for (&i, error) in todo.iter().zip(errors) {
                         let graph = results[i].as_ref().expect("only loaded graphs");
                         match error {
-                            Some(EntryFailure::Error(json)) => {
-                                programs[i] = Some(Err(load_failure(graph, &json)));
-                            }
-                            Some(EntryFailure::LoadAlone) => {
-                                programs[i] = Some(Box::pin(self.load_graph(graph)).await);
-                            }
+                            Some(json) => programs[i] = Some(Err(load_failure(graph, &json))),
                             None => rest.push(i),
                         }
                     }
@@ -326,9 +331,8 @@ impl Sandbox {
                 NodeProgram::new(pre, graph.clone(), 0).map_err(|e| engine_error(graph, e))
             }
             Built::GuestErrors(mut errors) => match errors.pop().flatten() {
-                Some(EntryFailure::Error(json)) => Err(load_failure(graph, &json)),
-                // A snapshot of one entry runs no realm check; this cannot happen.
-                Some(EntryFailure::LoadAlone) | None => Err(engine_error(
+                Some(json) => Err(load_failure(graph, &json)),
+                None => Err(engine_error(
                     graph,
                     wasmtime::format_err!("the plugin refused a node snapshot without saying why"),
                 )),
@@ -351,23 +355,7 @@ fn engine_error(graph: &ModuleGraph, e: wasmtime::Error) -> LoadError {
 
 /// Turns the guest's load report into a [`LoadError`].
 fn load_failure(graph: &ModuleGraph, json: &str) -> LoadError {
-    #[derive(serde::Deserialize)]
-    struct Report {
-        #[serde(default)]
-        kind: String,
-        #[serde(default)]
-        name: String,
-        #[serde(default)]
-        message: String,
-        #[serde(default)]
-        stack: String,
-    }
-    let report: Report = serde_json::from_str(json).unwrap_or(Report {
-        kind: "js".into(),
-        name: "Error".into(),
-        message: json.to_string(),
-        stack: String::new(),
-    });
+    let report = program::GuestFailure::parse(json.as_bytes());
     let file = graph.entry.clone();
     match report.kind.as_str() {
         "no-default-export" => LoadError::NoDefaultExport {

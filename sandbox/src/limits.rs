@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+pub use crate::host::Clock;
+
 /// Limits for one node invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
@@ -16,6 +18,9 @@ pub struct Limits {
     pub fuel: Option<u64>,
     /// Largest output, as JSON text, in bytes. By default, 16 MiB.
     pub max_output: usize,
+    /// How timers measure time. By default, [`Clock::Real`]; `tntc test` uses
+    /// [`Clock::Virtual`] so that backoff code runs without waiting.
+    pub clock: Clock,
 }
 
 impl Default for Limits {
@@ -25,6 +30,7 @@ impl Default for Limits {
             timeout: Duration::from_secs(30),
             fuel: None,
             max_output: 16 * 1024 * 1024,
+            clock: Clock::Real,
         }
     }
 }

@@ -69,6 +69,14 @@ impl ModuleGraph {
                 line: 0,
                 specifier: entry.display().to_string(),
             })?;
+        if let Err(reason) = source_module(&entry_name) {
+            return Err(LoadError::NotASourceModule {
+                file: entry_name,
+                line: 0,
+                specifier: entry.display().to_string(),
+                reason,
+            });
+        }
 
         let mut modules = Vec::new();
         let mut seen = BTreeMap::new();
@@ -311,6 +319,12 @@ fn resolve(
             })?;
             // A symlink inside the workflow that points outside it is still outside.
             let name = canonical_name(root, &real).ok_or_else(outside)?;
+            source_module(&name).map_err(|reason| LoadError::NotASourceModule {
+                file: importer.to_string(),
+                line,
+                specifier: specifier.to_string(),
+                reason,
+            })?;
             return Ok((real, name));
         }
     }
@@ -319,6 +333,26 @@ fn resolve(
         line,
         specifier: specifier.to_string(),
     })
+}
+
+/// File extensions of modules a node may load.
+pub(crate) const SOURCE_EXTENSIONS: &[&str] = &["ts", "mts", "js", "mjs"];
+
+/// Whether the workflow-relative `name` may be loaded as a module: a source file
+/// ([`SOURCE_EXTENSIONS`]) with no dot-file or dot-directory in its path — so `.secrets.yaml`,
+/// `.secrets/…`, `.env` or `.tentacular/…` never are, whatever they contain.
+pub(crate) fn source_module(name: &str) -> Result<(), &'static str> {
+    if name
+        .split('/')
+        .any(|part| part.starts_with('.') && part != "." && part != "..")
+    {
+        return Err("dot-files and dot-directories (where secrets and local state live) are never modules");
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    if !SOURCE_EXTENSIONS.contains(&ext) {
+        return Err("only .ts, .mts, .js and .mjs files are modules");
+    }
+    Ok(())
 }
 
 /// The workflow-relative name of `path`, or `None` when it lies outside `root`.

@@ -16,13 +16,15 @@ const PARTS: &[&str] = &[
     include_str!("../../shims/js/ctx.js"),
 ];
 
-/// The prelude as one script whose value is the `invoke` function.
+/// The prelude as one script whose value is the object the plugin calls into: `invoke(run,
+/// payload)`, `complete(handle, status, meta, body)` and `pending()`. It is evaluated once in
+/// every node's realm.
 pub(crate) fn source() -> String {
     let mut s = String::from("(function () {\n\"use strict\";\n");
     for part in PARTS {
         s.push_str(part);
         s.push('\n');
     }
-    s.push_str("return invoke;\n})()\n");
+    s.push_str("return { invoke, complete: __complete, pending: () => __ops.size };\n})()\n");
     s
 }

@@ -9,12 +9,15 @@ use wasmtime::{
     Instance, InstancePre, Memory, ModuleExport, Store, Trap, TypedFunc, UpdateDeadline,
 };
 
+use tentacular_abi::CallStatus;
+
 use crate::capabilities::Capabilities;
 use crate::error::NodeError;
 use crate::host::HostState;
 use crate::limits::Limits;
 use crate::log::LogLine;
 use crate::modules::ModuleGraph;
+use crate::outbound::SecurityEvent;
 
 /// Extra wall-clock time after the deadline before an invocation that is stuck outside wasm
 /// (for example awaiting a slow request) is abandoned.
@@ -52,8 +55,8 @@ impl Exports {
         };
         Ok(Exports {
             memory: get("memory")?,
-            realloc: get("cabi_realloc")?,
-            call: get("tntc_call")?,
+            realloc: get(tentacular_abi::EXPORT_REALLOC)?,
+            call: get(tentacular_abi::EXPORT_CALL)?,
         })
     }
 
@@ -115,18 +118,40 @@ pub struct NodeOutcome {
     pub logs: Vec<LogLine>,
     /// Resource figures.
     pub stats: NodeStats,
+    /// Requests the host refused and responses it scrubbed, in order (never values).
+    pub events: Vec<SecurityEvent>,
 }
 
+/// What `tntc_call` answered.
+enum Answer {
+    Output(Result<Value, NodeError>),
+    Failure(GuestFailure),
+    TooLarge(usize),
+}
+
+/// The guest's description of a failure (`shims/plugin/src/report.rs`, or the prelude's).
 #[derive(Deserialize)]
-struct GuestFailure {
+pub(crate) struct GuestFailure {
     #[serde(default)]
-    kind: String,
+    pub(crate) kind: String,
     #[serde(default)]
-    name: String,
+    pub(crate) name: String,
     #[serde(default)]
-    message: String,
+    pub(crate) message: String,
     #[serde(default)]
-    stack: String,
+    pub(crate) stack: String,
+}
+
+impl GuestFailure {
+    /// Parses a description; text that is not one becomes the message of a plain `Error`.
+    pub(crate) fn parse(bytes: &[u8]) -> Self {
+        serde_json::from_slice(bytes).unwrap_or_else(|_| GuestFailure {
+            kind: "js".into(),
+            name: "Error".into(),
+            message: String::from_utf8_lossy(bytes).into_owned(),
+            stack: String::new(),
+        })
+    }
 }
 
 impl NodeProgram {
@@ -162,18 +187,23 @@ impl NodeProgram {
         self.inner.initial_memory
     }
 
-    /// A store for one instance of this node: host state, memory cap, and an epoch callback
-    /// that yields to the executor on every tick and, with a deadline, stops the guest there.
+    /// A store for one instance of this node: host state (which accepts calls from this
+    /// node's realm only), memory cap, and an epoch callback that yields to the executor on
+    /// every tick and, with a deadline, stops the guest there.
     fn store(
         &self,
         caps: &Arc<Capabilities>,
-        memory: usize,
+        limits: &Limits,
         deadline: Option<Instant>,
     ) -> Store<HostState> {
-        let mut store = Store::new(
-            self.inner.pre.module().engine(),
-            HostState::new(caps.clone(), memory),
+        let state = HostState::invocation(
+            caps.clone(),
+            self.inner.entry,
+            limits.memory,
+            deadline,
+            limits.clock,
         );
+        let mut store = Store::new(self.inner.pre.module().engine(), state);
         store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_callback(move |_| match deadline {
             Some(d) if Instant::now() >= d => Ok(UpdateDeadline::Interrupt),
@@ -194,7 +224,7 @@ impl NodeProgram {
         let started = Instant::now();
         let input_json = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
         let payload = format!("{{\"input\":{input_json},\"ctx\":{}}}", caps.ctx_json());
-        let mut store = self.store(caps, limits.memory, Some(started + limits.timeout));
+        let mut store = self.store(caps, limits, Some(started + limits.timeout));
         if let Some(fuel) = limits.fuel {
             let _ = store.set_fuel(fuel);
         }
@@ -210,8 +240,18 @@ impl NodeProgram {
         let fuel_consumed = limits
             .fuel
             .map(|f| f.saturating_sub(store.get_fuel().unwrap_or(0)));
-        let state = store.into_data();
+        let mut state = store.into_data();
+        // A refused memory grow fails the node even if its code caught QuickJS's
+        // out-of-memory error and carried on.
+        let result = match result {
+            Ok(_) if state.limiter.denied => Err(NodeError::OutOfMemory {
+                limit: limits.memory as u64,
+            }),
+            other => other,
+        };
+        let events = state.take_events();
         NodeOutcome {
+            events,
             result,
             stats: NodeStats {
                 duration_us: started.elapsed().as_micros() as u64,
@@ -234,7 +274,11 @@ impl NodeProgram {
         iterations: usize,
     ) -> Vec<Duration> {
         let payload = format!("{{\"input\":{},\"ctx\":{}}}", input, caps.ctx_json());
-        let mut store = self.store(caps, 1 << 30, None);
+        let limits = Limits {
+            memory: 1 << 30,
+            ..Limits::default()
+        };
+        let mut store = self.store(caps, &limits, None);
         let instance = self
             .inner
             .pre
@@ -257,7 +301,7 @@ impl NodeProgram {
         let mut times = Vec::with_capacity(iterations);
         for _ in 0..iterations {
             let t = Instant::now();
-            call.call_async(&mut store, (ptr, len, self.inner.entry))
+            call.call_async(&mut store, (self.inner.entry, ptr, len))
                 .await
                 .expect("call");
             times.push(t.elapsed());
@@ -278,8 +322,8 @@ impl NodeProgram {
         let payload = format!("{{\"input\":{},\"ctx\":{}}}", input, caps.ctx_json());
         let mut stores = Vec::with_capacity(count);
         for _ in 0..count {
-            let mut store = self.store(caps, 64 << 20, None);
             let limits = Limits::default();
+            let mut store = self.store(caps, &limits, None);
             let _ = self
                 .run(&mut store, payload.as_bytes(), &limits)
                 .await
@@ -296,7 +340,7 @@ impl NodeProgram {
         store: &mut Store<HostState>,
         payload: &[u8],
         limits: &Limits,
-    ) -> wasmtime::Result<(u32, Vec<u8>)> {
+    ) -> wasmtime::Result<Answer> {
         let instance = self.inner.pre.instantiate_async(&mut *store).await?;
         let (memory, realloc, call) = self.inner.exports.of(&instance, store)?;
         let len =
@@ -304,45 +348,39 @@ impl NodeProgram {
         let ptr = realloc.call_async(&mut *store, (0, 0, 1, len)).await?;
         memory.write(&mut *store, ptr as usize, payload)?;
         let ret = call
-            .call_async(&mut *store, (ptr, len, self.inner.entry))
+            .call_async(&mut *store, (self.inner.entry, ptr, len))
             .await?;
         let mut words = [0u8; 12];
         memory.read(&*store, ret as usize, &mut words)?;
         let word = |i: usize| u32::from_le_bytes(words[i * 4..i * 4 + 4].try_into().unwrap());
         let (status, out_ptr, out_len) = (word(0), word(1), word(2));
-        // One byte of framing ("O"/"E") on top of the output itself.
-        if out_len as usize > limits.max_output + 1 {
-            return Ok((2, (out_len as u64).to_le_bytes().to_vec()));
+        if out_len as usize > limits.max_output {
+            return Ok(Answer::TooLarge(out_len as usize));
         }
-        let mut out = vec![0u8; out_len as usize];
-        memory.read(&*store, out_ptr as usize, &mut out)?;
-        Ok((status, out))
+        // The output is parsed straight from guest memory: no intermediate copy.
+        let data = memory.data(&*store);
+        let bytes = data
+            .get(out_ptr as usize..out_ptr as usize + out_len as usize)
+            .ok_or_else(|| wasmtime::format_err!("the guest's answer lies outside its memory"))?;
+        Ok(match CallStatus::from_u32(status) {
+            Some(CallStatus::Ok) => Answer::Output(serde_json::from_slice(bytes).map_err(|e| {
+                NodeError::NotSerializable {
+                    message: e.to_string(),
+                }
+            })),
+            _ => Answer::Failure(GuestFailure::parse(bytes)),
+        })
     }
 
-    fn decode(&self, (status, out): (u32, Vec<u8>), limits: &Limits) -> Result<Value, NodeError> {
-        if status == 2 {
-            let size = u64::from_le_bytes(out.try_into().unwrap_or([0; 8])) as usize;
-            return Err(NodeError::OutputTooLarge {
-                size: size.saturating_sub(1),
+    fn decode(&self, answer: Answer, limits: &Limits) -> Result<Value, NodeError> {
+        match answer {
+            Answer::TooLarge(size) => Err(NodeError::OutputTooLarge {
+                size,
                 limit: limits.max_output,
-            });
+            }),
+            Answer::Output(output) => output,
+            Answer::Failure(failure) => Err(self.classify_guest(failure, limits)),
         }
-        let text = String::from_utf8_lossy(&out);
-        if status == 0
-            && let Some(json) = text.strip_prefix('O')
-        {
-            return serde_json::from_str(json).map_err(|e| NodeError::NotSerializable {
-                message: e.to_string(),
-            });
-        }
-        let body = text.strip_prefix('E').unwrap_or(&text);
-        let failure: GuestFailure = serde_json::from_str(body).unwrap_or(GuestFailure {
-            kind: "js".into(),
-            name: "Error".into(),
-            message: body.to_string(),
-            stack: String::new(),
-        });
-        Err(self.classify_guest(failure, limits))
     }
 
     fn classify_guest(&self, f: GuestFailure, limits: &Limits) -> NodeError {
@@ -350,6 +388,7 @@ impl NodeProgram {
         match f.kind.as_str() {
             "not-serializable" => NodeError::NotSerializable { message: f.message },
             "never-settled" => NodeError::NeverSettled,
+            "internal" | "foreign-job" => NodeError::Internal { message: f.message },
             _ if lower.contains("out of memory") => NodeError::OutOfMemory {
                 limit: limits.memory as u64,
             },

@@ -1,13 +1,13 @@
 //! Workflow snapshots: the plugin pre-initialised (wizer) with the prelude *and every node's
 //! modules already evaluated*, compiled once and cached on disk by content hash.
 //!
-//! One snapshot holds all the nodes of a workflow (entries); an invocation is a fresh
-//! copy-on-write instance of it that calls one entry. Sharing one module between the nodes
-//! means one copy of QuickJS's compiled code in memory instead of one per node (~3 MiB each)
-//! and one Cranelift compilation per workflow instead of one per node. Isolation is per
-//! invocation, as before: every call gets its own instance, memory, deadline and grants. The
-//! nodes' top levels share one realm at load; the plugin fingerprints globals and intrinsics
-//! around each node and reports a node that changed them, which then gets its own snapshot.
+//! One snapshot holds all the nodes of a workflow (entries), **each in a JS realm of its own**
+//! (its own QuickJS context: global object, intrinsics, prelude, modules); an invocation is a
+//! fresh copy-on-write instance of it that calls into one entry's realm. Sharing one module
+//! between the nodes means one copy of QuickJS's compiled code in memory instead of one per
+//! node (~3 MiB each) and one Cranelift compilation per workflow instead of one per node,
+//! while nothing one node's top level does is visible to another. The snapshot is taken with
+//! nothing pending (the plugin refuses a node whose top level leaves work behind).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,8 +20,7 @@ use wasmtime_wizer::{WasmtimeWizer, Wizer};
 
 use crate::CacheLoad;
 use crate::capabilities::Capabilities;
-use crate::fetch::DenyAll;
-use crate::host::{HostState, SnapshotIo};
+use crate::host::HostState;
 use crate::modules::ModuleGraph;
 
 /// The guest plugin, built by `shims/plugin/build.sh` and committed.
@@ -39,7 +38,7 @@ fn plugin_sha256() -> &'static str {
 const LOAD_MEMORY: usize = 256 * 1024 * 1024;
 /// How long evaluating a node's top level may take.
 const LOAD_DEADLINE: Duration = Duration::from_secs(10);
-const INIT_FUNC: &str = "wizer-initialize";
+const INIT_FUNC: &str = tentacular_abi::EXPORT_INIT;
 
 /// Builds and caches snapshots for one engine.
 pub(crate) struct Snapshotter {
@@ -55,16 +54,9 @@ pub(crate) struct Snapshotter {
 pub(crate) enum Built {
     /// The snapshot module, ready to instantiate; entry `i` is `graphs[i]`.
     Ready(Module),
-    /// At least one entry did not load into the shared snapshot: per entry, why, or `None`.
-    GuestErrors(Vec<Option<EntryFailure>>),
-}
-
-/// Why an entry is not in a workflow snapshot.
-pub(crate) enum EntryFailure {
-    /// The guest's load error (JSON description).
-    Error(String),
-    /// It loaded, but its top level changed the realm the nodes share: load it on its own.
-    LoadAlone,
+    /// At least one entry did not load: per entry, the guest's error description (JSON), or
+    /// `None` for the entries that loaded.
+    GuestErrors(Vec<Option<String>>),
 }
 
 impl Snapshotter {
@@ -110,18 +102,8 @@ impl Snapshotter {
             })
             .await?;
 
-        let caps = Arc::new(Capabilities::new(
-            "(load)",
-            serde_json::Value::Null,
-            Default::default(),
-            Default::default(),
-            Arc::new(DenyAll),
-        ));
-        let mut state = HostState::new(caps, LOAD_MEMORY);
-        state.snapshot = Some(SnapshotIo {
-            input: payload,
-            status: Vec::new(),
-        });
+        let caps = Arc::new(Capabilities::builder("(load)").build());
+        let state = HostState::snapshot(caps, LOAD_MEMORY, payload);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
         let deadline = Instant::now() + LOAD_DEADLINE;
@@ -145,12 +127,7 @@ impl Snapshotter {
             .get_typed_func::<(), ()>(&mut store, INIT_FUNC)?
             .call_async(&mut store, ())
             .await?;
-        let status = store
-            .data_mut()
-            .snapshot
-            .as_mut()
-            .map(|s| std::mem::take(&mut s.status))
-            .unwrap_or_default();
+        let status = store.data_mut().take_status();
         if status.len() != graphs.len().max(1) {
             wasmtime::bail!(
                 "the plugin reported {} load statuses for {} nodes",
@@ -158,15 +135,12 @@ impl Snapshotter {
                 graphs.len()
             );
         }
-        if status.iter().any(|(code, _)| *code != 0) {
+        let ok = tentacular_abi::LoadStatus::Ok as u32;
+        if status.iter().any(|(code, _)| *code != ok) {
             return Ok(Built::GuestErrors(
                 status
                     .into_iter()
-                    .map(|(code, message)| match code {
-                        0 => None,
-                        2 => Some(EntryFailure::LoadAlone),
-                        _ => Some(EntryFailure::Error(message)),
-                    })
+                    .map(|(code, message)| (code != ok).then_some(message))
                     .collect(),
             ));
         }
@@ -244,7 +218,7 @@ async fn compile(engine: &Engine, wasm: &[u8]) -> wasmtime::Result<Module> {
 /// Cache key: wasmtime version, plugin bytes, and the payload (prelude + node modules).
 fn cache_key(payload: &[u8]) -> String {
     let mut h = Sha256::new();
-    h.update(b"tentacular-snapshot-v2\0");
+    h.update(b"tentacular-snapshot-v3\0");
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(wasmtime_version().as_bytes());
     h.update(plugin_sha256().as_bytes());
@@ -305,16 +279,33 @@ fn encode(prelude: &str, graphs: &[&ModuleGraph]) -> Vec<u8> {
 }
 
 /// Writes via a temporary file and a rename, so a crash never leaves half a module behind.
+/// The file is readable by its owner only (it holds the nodes' code).
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    private_dir(dir)?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("m"),
         std::process::id()
     ));
-    std::fs::write(&tmp, bytes)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    file.write_all(bytes)?;
+    drop(file);
     std::fs::rename(&tmp, path)
+}
+
+/// Creates `dir` (and its parents) if needed and makes it accessible to its owner only.
+pub(crate) fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
 #[cfg(test)]

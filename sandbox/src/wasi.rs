@@ -19,9 +19,8 @@
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use wasmtime::{Caller, Linker};
+use wasmtime::{Caller, Linker, Memory};
 
-use crate::host::{HostState, memory};
 
 const MODULE: &str = "wasi_snapshot_preview1";
 const SUCCESS: i32 = 0;
@@ -33,11 +32,11 @@ const MAX_RANDOM: u32 = 1 << 20;
 const MAX_IOVS: u32 = 1024;
 
 /// Binds the WASI functions the plugin imports.
-pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+pub(crate) fn add_to_linker<T: 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     linker.func_wrap(
         MODULE,
         "environ_sizes_get",
-        |mut caller: Caller<'_, HostState>, count: u32, size: u32| -> wasmtime::Result<i32> {
+        |mut caller: Caller<'_, T>, count: u32, size: u32| -> wasmtime::Result<i32> {
             let mem = memory(&mut caller)?;
             mem.write(&mut caller, count as usize, &0u32.to_le_bytes())?;
             mem.write(&mut caller, size as usize, &0u32.to_le_bytes())?;
@@ -47,12 +46,12 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
     linker.func_wrap(
         MODULE,
         "environ_get",
-        |_: Caller<'_, HostState>, _environ: u32, _buf: u32| -> i32 { SUCCESS },
+        |_: Caller<'_, T>, _environ: u32, _buf: u32| -> i32 { SUCCESS },
     )?;
     linker.func_wrap(
         MODULE,
         "clock_time_get",
-        |mut caller: Caller<'_, HostState>,
+        |mut caller: Caller<'_, T>,
          id: u32,
          _precision: u64,
          out: u32|
@@ -72,7 +71,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
     linker.func_wrap(
         MODULE,
         "random_get",
-        |mut caller: Caller<'_, HostState>, buf: u32, len: u32| -> wasmtime::Result<i32> {
+        |mut caller: Caller<'_, T>, buf: u32, len: u32| -> wasmtime::Result<i32> {
             if len > MAX_RANDOM {
                 return Ok(EINVAL);
             }
@@ -87,7 +86,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
     linker.func_wrap(
         MODULE,
         "fd_write",
-        |mut caller: Caller<'_, HostState>,
+        |mut caller: Caller<'_, T>,
          _fd: u32,
          iovs: u32,
          iovs_len: u32,
@@ -106,23 +105,23 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
             Ok(SUCCESS)
         },
     )?;
-    linker.func_wrap(MODULE, "fd_close", |_: Caller<'_, HostState>, _fd: u32| {
+    linker.func_wrap(MODULE, "fd_close", |_: Caller<'_, T>, _fd: u32| {
         EBADF
     })?;
     linker.func_wrap(
         MODULE,
         "fd_fdstat_get",
-        |_: Caller<'_, HostState>, _fd: u32, _stat: u32| EBADF,
+        |_: Caller<'_, T>, _fd: u32, _stat: u32| EBADF,
     )?;
     linker.func_wrap(
         MODULE,
         "fd_seek",
-        |_: Caller<'_, HostState>, _fd: u32, _offset: i64, _whence: u32, _out: u32| EBADF,
+        |_: Caller<'_, T>, _fd: u32, _offset: i64, _whence: u32, _out: u32| EBADF,
     )?;
     linker.func_wrap(
         MODULE,
         "proc_exit",
-        |_: Caller<'_, HostState>, code: u32| -> wasmtime::Result<()> {
+        |_: Caller<'_, T>, code: u32| -> wasmtime::Result<()> {
             wasmtime::bail!("the node's runtime exited (proc_exit({code}))")
         },
     )?;
@@ -133,4 +132,12 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
 fn monotonic_nanos() -> u64 {
     static START: OnceLock<Instant> = OnceLock::new();
     START.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
+/// The guest's exported memory.
+fn memory<T>(caller: &mut Caller<'_, T>) -> wasmtime::Result<Memory> {
+    caller
+        .get_export("memory")
+        .and_then(|e| e.into_memory())
+        .ok_or_else(|| wasmtime::format_err!("guest exports no memory"))
 }

@@ -1,9 +1,9 @@
 // console.* goes to the node's captured log (never to the engine's stdout directly).
 globalThis.console = {
-  log: (...a) => __host.log(LOG_LEVELS.info, __formatArgs(a)),
-  info: (...a) => __host.log(LOG_LEVELS.info, __formatArgs(a)),
-  debug: (...a) => __host.log(LOG_LEVELS.debug, __formatArgs(a)),
-  warn: (...a) => __host.log(LOG_LEVELS.warn, __formatArgs(a)),
-  error: (...a) => __host.log(LOG_LEVELS.error, __formatArgs(a)),
-  trace: (...a) => __host.log(LOG_LEVELS.debug, __formatArgs(a)),
+  log: (...a) => __native.log(LOG_LEVELS.info, __formatArgs(a)),
+  info: (...a) => __native.log(LOG_LEVELS.info, __formatArgs(a)),
+  debug: (...a) => __native.log(LOG_LEVELS.debug, __formatArgs(a)),
+  warn: (...a) => __native.log(LOG_LEVELS.warn, __formatArgs(a)),
+  error: (...a) => __native.log(LOG_LEVELS.error, __formatArgs(a)),
+  trace: (...a) => __native.log(LOG_LEVELS.debug, __formatArgs(a)),
 };

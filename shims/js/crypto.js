@@ -6,7 +6,7 @@ globalThis.crypto = {
       throw new TypeError("crypto.getRandomValues: expected an integer typed array");
     }
     if (array.byteLength > 65536) throw new DOMException("crypto.getRandomValues: at most 65536 bytes", "QuotaExceededError");
-    const bytes = __host.randomBytes(array.byteLength);
+    const bytes = __native.randomBytes(array.byteLength);
     new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);
     return array;
   },

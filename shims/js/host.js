@@ -1,16 +1,26 @@
-// The native bridge, captured once and removed from the global object.
-const __host = {
-  fetch: globalThis.__tntcHostFetch,
-  log: globalThis.__tntcHostLog,
+// The native bridge of this realm, captured once and removed from the global object. Every
+// native carries this realm's id to the host; the host refuses calls from other realms.
+const __native = {
+  log: globalThis.__tntcLog,
+  start: globalThis.__tntcStart,
+  cancel: globalThis.__tntcCancel,
+  call: globalThis.__tntcCall,
   randomBytes: globalThis.__tntcRandomBytes,
+  utf8Encode: globalThis.__tntcUtf8Encode,
+  utf8Decode: globalThis.__tntcUtf8Decode,
 };
-delete globalThis.__tntcHostFetch;
-delete globalThis.__tntcHostLog;
-delete globalThis.__tntcRandomBytes;
+for (const k of ["__tntcLog", "__tntcStart", "__tntcCancel", "__tntcCall", "__tntcRandomBytes", "__tntcUtf8Encode", "__tntcUtf8Decode"]) {
+  delete globalThis[k];
+}
 // Intrinsics the prelude relies on, captured before node code can replace them (a node that
 // overrides JSON.stringify must not be able to corrupt its own result framing).
 const __JSON = { parse: JSON.parse.bind(JSON), stringify: JSON.stringify.bind(JSON) };
+const __Promise = Promise;
+const __Map = Map;
 const LOG_LEVELS = { debug: 0, info: 1, warn: 2, error: 3 };
+// Operation kinds and statuses of the host ABI (shims/abi).
+const __OP = { fetch: 1, timer: 2 };
+const __OP_OK = 0;
 function __formatArgs(args) {
   return args
     .map((a) => {
@@ -24,4 +34,31 @@ function __formatArgs(args) {
       }
     })
     .join(" ");
+}
+// Host operations in flight: handle → what to do when the host reports completion.
+const __ops = new __Map();
+function __errorFromHost(meta) {
+  let e;
+  try { e = __JSON.parse(meta); } catch (_) { e = { name: "Error", message: String(meta) }; }
+  const err = new Error(e.message);
+  err.name = e.name || "Error";
+  return err;
+}
+// Starts a host operation; resolves with {meta, body} when the host completes it.
+function __startOp(op, meta, body) {
+  const handle = __native.start(op, meta, body);
+  const promise = new __Promise((resolve, reject) => __ops.set(handle, { resolve, reject }));
+  return { handle, promise };
+}
+function __cancelOp(handle) {
+  if (__ops.delete(handle)) __native.cancel(handle);
+}
+// Called by the plugin for each completion the host reports.
+function __complete(handle, status, meta, body) {
+  const op = __ops.get(handle);
+  if (op === undefined) return;
+  __ops.delete(handle);
+  if (op.timer) return op.timer();
+  if (status === __OP_OK) op.resolve({ meta, body });
+  else op.reject(__errorFromHost(meta));
 }

@@ -1,41 +1,47 @@
-// Timers on a virtual clock: a timer fires, in deadline order, when the node has no other
-// work left. Nothing sleeps; the node's deadline is enforced by the host.
+// Timers on the host clock: each timer is a host operation that completes when its delay has
+// passed (the node's deadline bounds the wait; the instance burns no CPU meanwhile). Under
+// `tntc test` the host runs timers on a virtual clock, in deadline order, without waiting.
 const __timers = (() => {
   let nextId = 1;
-  let seq = 0;
-  let now = 0;
-  const pending = new Map();
-  function schedule(fn, ms, args, repeat) {
-    if (typeof fn !== "function") throw new TypeError("setTimeout: callback must be a function");
-    const delay = Math.max(0, Number(ms) || 0);
-    const id = nextId++;
-    pending.set(id, { id, at: now + delay, seq: seq++, fn, args, repeat: repeat ? delay : -1 });
-    return id;
+  // timer id → the host handle of its current wait
+  const live = new __Map();
+  function delayBytes(ms) {
+    const d = Math.max(0, Math.min(Number(ms) || 0, 2 ** 31 - 1));
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, d, true);
+    return b;
+  }
+  function arm(id, fn, ms, args, repeat) {
+    const handle = __native.start(__OP.timer, delayBytes(ms), null);
+    live.set(id, handle);
+    __ops.set(handle, {
+      timer() {
+        if (repeat) arm(id, fn, Math.max(1, Number(ms) || 0), args, true);
+        else live.delete(id);
+        fn(...args);
+      },
+    });
   }
   return {
-    set: schedule,
-    clear(id) { pending.delete(id); },
-    fireNext() {
-      let best = null;
-      for (const t of pending.values()) {
-        if (best === null || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
-      }
-      if (best === null) return false;
-      now = best.at;
-      if (best.repeat >= 0) {
-        best.at = now + Math.max(1, best.repeat);
-        best.seq = seq++;
-      } else {
-        pending.delete(best.id);
-      }
-      best.fn(...best.args);
-      return true;
+    set(fn, ms, args, repeat) {
+      if (typeof fn !== "function") throw new TypeError("setTimeout: callback must be a function");
+      const id = nextId++;
+      arm(id, fn, ms, args, repeat);
+      return id;
+    },
+    clear(id) {
+      const handle = live.get(id);
+      if (handle === undefined) return;
+      live.delete(id);
+      __cancelOp(handle);
     },
   };
 })();
-Object.defineProperty(globalThis, "__tntcTimers", { value: { fireNext: __timers.fireNext }, enumerable: false });
 globalThis.setTimeout = (fn, ms, ...args) => __timers.set(fn, ms, args, false);
 globalThis.setInterval = (fn, ms, ...args) => __timers.set(fn, ms, args, true);
 globalThis.clearTimeout = (id) => __timers.clear(id);
 globalThis.clearInterval = (id) => __timers.clear(id);
-globalThis.queueMicrotask = (fn) => { Promise.resolve().then(fn); };
+globalThis.queueMicrotask = (fn) => {
+  if (typeof fn !== "function") throw new TypeError("queueMicrotask: callback must be a function");
+  __Promise.resolve().then(fn);
+};

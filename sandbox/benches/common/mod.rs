@@ -1,12 +1,9 @@
 //! What the sandbox benchmarks share: latency percentiles and a node's empty grants.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
 use tentacular_sandbox::Capabilities;
-use tentacular_sandbox::fetch::DenyAll;
 
 /// p50 and p99 of `d`.
 pub fn summarize(mut d: Vec<Duration>) -> (Duration, Duration) {
@@ -17,11 +14,5 @@ pub fn summarize(mut d: Vec<Duration>) -> (Duration, Duration) {
 
 /// Capabilities of `node`: no config, no dependencies, no network.
 pub fn no_caps(node: &str) -> Arc<Capabilities> {
-    Arc::new(Capabilities::new(
-        node,
-        json!({}),
-        BTreeMap::new(),
-        Default::default(),
-        Arc::new(DenyAll),
-    ))
+    Arc::new(Capabilities::builder(node).build())
 }

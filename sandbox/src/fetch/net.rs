@@ -9,9 +9,7 @@ use std::sync::{Arc, Mutex};
 use futures::future::BoxFuture;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use super::{
-    AddressPolicy, InboundResponse, OutboundRequest, Transport, TransportError, address_allowed,
-};
+use super::{AddressPolicy, InboundResponse, OutboundRequest, Transport, TransportError};
 
 /// Sends checked requests to the network. Cheap to clone; connections are pooled.
 #[derive(Debug, Clone)]
@@ -58,7 +56,7 @@ fn client(policy: AddressPolicy) -> Result<reqwest::Client, TransportError> {
 
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{host} resolves only to addresses this dependency may not reach (loopback, link-local or outside its CIDR blocks)"
+    "{host} resolves only to addresses this dependency may not reach (loopback, link-local, metadata or other special-purpose addresses, or outside its CIDR blocks)"
 )]
 struct RefusedAddress {
     host: String,
@@ -77,7 +75,7 @@ impl Resolve for CheckedResolver {
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = found
                 .into_iter()
-                .filter(|a| address_allowed(&policy, &host, a.ip()))
+                .filter(|a| policy.allows(&host, a.ip()))
                 .collect();
             if allowed.is_empty() {
                 return Err(

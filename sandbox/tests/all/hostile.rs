@@ -39,13 +39,12 @@ fn api_caps(port: u16) -> Arc<Capabilities> {
             extra: Default::default(),
         },
     );
-    Arc::new(Capabilities::new(
-        "attacker",
-        json!({}),
-        deps,
-        Default::default(),
-        Arc::new(NetTransport::new().unwrap()),
-    ))
+    Arc::new(
+        Capabilities::builder("attacker")
+            .dependencies(deps)
+            .transport(Arc::new(NetTransport::new().unwrap()))
+            .build(),
+    )
 }
 
 async fn attack(

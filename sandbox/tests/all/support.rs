@@ -56,13 +56,14 @@ pub fn caps(
     secrets: SecretValues,
     transport: Arc<dyn Transport>,
 ) -> Arc<Capabilities> {
-    Arc::new(Capabilities::new(
-        "n",
-        json!({"greeting": "hi"}),
-        deps,
-        secrets,
-        transport,
-    ))
+    Arc::new(
+        Capabilities::builder("n")
+            .config(json!({"greeting": "hi"}))
+            .dependencies(deps)
+            .secrets(secrets)
+            .transport(transport)
+            .build(),
+    )
 }
 
 /// Invokes with default limits.

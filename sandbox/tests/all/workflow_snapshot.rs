@@ -107,7 +107,7 @@ async fn a_node_whose_top_level_never_ends_is_named() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_that_patches_globals_at_load_gets_a_snapshot_of_its_own() {
+async fn a_node_that_patches_globals_at_load_changes_only_its_own_realm() {
     let dir = workflow(&[
         (
             "nodes/patcher.ts",

@@ -1,5 +1,6 @@
 //! The snapshot-time payload: prelude source, the modules of a workflow's nodes and their
-//! entry points (one snapshot holds every node of a workflow; each invocation calls one).
+//! entry points (one snapshot holds every node of a workflow, each in a realm of its own;
+//! each invocation calls one).
 //!
 //! Framing (all integers little-endian u32): `prelude_len prelude  module_count
 //! (name_len name source_len source)*  entry_count (entry_len entry  dep_count dep_index*)*`,
@@ -12,7 +13,8 @@ use crate::bridge;
 pub struct SnapshotInput {
     /// Source of the JS prelude; evaluating it yields the `invoke` function.
     pub prelude: String,
-    /// Module name (already canonicalised by the host) → JS source.
+    /// Module name (already canonicalised by the host) → JS source. A module several nodes
+    /// import is sent once and evaluated in each of their realms.
     pub modules: Vec<(String, String)>,
     /// The nodes: entry module name and the modules it needs, in declaration order.
     pub entries: Vec<Entry>,
