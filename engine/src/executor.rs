@@ -12,6 +12,7 @@ use serde_json::Value;
 use tentacular_sandbox::fetch::Transport;
 use tentacular_sandbox::{
     Capabilities, Limits, LoadError, LogLine, NodeError, NodeOutcome, NodeProgram, Sandbox,
+    SecretError,
 };
 
 use crate::node_capabilities;
@@ -73,8 +74,13 @@ pub struct Bindings {
 }
 
 impl Bindings {
-    /// Bindings for every node of `loaded`, with `ctx.config` from the workflow.
-    pub fn new(loaded: &LoadedWorkflow, secrets: &Secrets, transport: Arc<dyn Transport>) -> Self {
+    /// Bindings for every node of `loaded`, with `ctx.config` from the workflow. Fails when a
+    /// secret value is too short to be kept out of responses and logs.
+    pub fn new(
+        loaded: &LoadedWorkflow,
+        secrets: &Secrets,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self, SecretError> {
         Self::with_config(
             loaded,
             node_capabilities::ctx_config(&loaded.workflow),
@@ -89,9 +95,9 @@ impl Bindings {
         config: Value,
         secrets: &Secrets,
         transport: Arc<dyn Transport>,
-    ) -> Self {
+    ) -> Result<Self, SecretError> {
         let wf = &loaded.workflow;
-        let values = node_capabilities::secret_values(secrets);
+        let values = node_capabilities::secret_values(secrets)?;
         let caps = wf
             .nodes
             .keys()
@@ -113,7 +119,7 @@ impl Bindings {
             .keys()
             .map(|id| (id.clone(), node_capabilities::limits(wf, id)))
             .collect();
-        Bindings { caps, limits }
+        Ok(Bindings { caps, limits })
     }
 
     /// The capabilities of `node`.
@@ -400,6 +406,7 @@ fn internal(message: String) -> NodeOutcome {
         result: Err(NodeError::Internal { message }),
         logs: Vec::new(),
         stats: Default::default(),
+        events: Vec::new(),
     }
 }
 

@@ -12,8 +12,9 @@ use crate::secrets::Secrets;
 use tentacular_spec::derived::grants_for;
 use tentacular_spec::{Dependency, NodeId, Workflow};
 
-/// Converts resolved secrets into the sandbox's value store (values never leave the host).
-pub fn secret_values(secrets: &Secrets) -> sandbox::SecretValues {
+/// Converts resolved secrets into the sandbox's value store (values never leave the host);
+/// refuses values too short to be scrubbed (see [`sandbox::secrets`]).
+pub fn secret_values(secrets: &Secrets) -> Result<sandbox::SecretValues, sandbox::SecretError> {
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for service in secrets.services() {
         for key in secrets.keys(service) {
@@ -48,7 +49,12 @@ pub fn capabilities(
             deps.insert(name, dependency(dep, is_granted));
         }
     }
-    sandbox::Capabilities::new(node.to_string(), config, deps, secrets, transport)
+    sandbox::Capabilities::builder(node.to_string())
+        .config(config)
+        .dependencies(deps)
+        .secrets(secrets)
+        .transport(transport)
+        .build()
 }
 
 /// `ctx.config` for every node: the workflow's `config` map.
@@ -70,11 +76,7 @@ fn dependency(dep: &Dependency, granted: bool) -> sandbox::Dependency {
             .map(str::to_string),
     });
     let dynamic = dep.is_dynamic_target().then(|| sandbox::DynamicTarget {
-        cidrs: dep
-            .cidr
-            .iter()
-            .filter_map(|c| sandbox::Cidr::parse(c.as_str()))
-            .collect(),
+        cidrs: dep.cidr.iter().cloned().collect(),
         ports: dep.dyn_ports.iter().map(|p| p.port).collect(),
     });
     let mut extra = Map::new();

@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::address::Cidr;
-use crate::auth::AuthKind;
 use crate::fetch::{DenyAll, Transport};
-use crate::secrets::{SecretRef, SecretValues, Scrubber};
+use crate::secrets::{Scrubber, SecretRef, SecretValues};
+use tentacular_spec::AuthKind;
+use tentacular_spec::Cidr;
 
 /// How the host authenticates requests to a dependency (`contract.dependencies.<d>.auth`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,7 +279,10 @@ mod tests {
             )
             .build();
         let ctx: Value = serde_json::from_str(caps.ctx_json()).unwrap();
-        assert_eq!(ctx["dependencies"]["api"]["secret"], "tntc-secret:api.token");
+        assert_eq!(
+            ctx["dependencies"]["api"]["secret"],
+            "tntc-secret:api.token"
+        );
         assert_eq!(ctx["dependencies"]["api"]["authType"], "bearer-token");
         assert_eq!(ctx["secrets"]["api"]["token"], "tntc-secret:api.token");
         assert!(!caps.ctx_json().contains("very-secret-value"));

@@ -16,8 +16,8 @@ use tentacular_abi::{ERROR_BIT, IMPORT_MODULE as M, Level, Op};
 use wasmtime::{Caller, Engine, Linker, Memory, ResourceLimiter};
 
 use crate::capabilities::Capabilities;
-use crate::outbound::{self, SecurityEvent};
 use crate::log::{LogBuffer, LogLevel};
+use crate::outbound::{self, SecurityEvent};
 pub use ops::Clock;
 use ops::{Ops, Outcome, WaitError};
 
@@ -92,7 +92,7 @@ impl HostState {
     }
 
     /// Accepts a call from `realm` only while that realm is being invoked (or at load).
-    fn from_realm(&self, realm: u32, import: &str) -> wasmtime::Result<()> {
+    fn accepts_realm(&self, realm: u32, import: &str) -> wasmtime::Result<()> {
         match self.phase {
             Phase::Invoke { realm: invoked } if invoked != realm => wasmtime::bail!(
                 "refused `{import}` from realm {realm} during the invocation of realm {invoked}: a node's code may act only with its own grants"
@@ -104,7 +104,7 @@ impl HostState {
     /// Accepts a call only during an invocation of `realm`.
     fn invoking(&self, realm: u32, import: &str) -> wasmtime::Result<()> {
         match self.phase {
-            Phase::Invoke { .. } => self.from_realm(realm, import),
+            Phase::Invoke { .. } => self.accepts_realm(realm, import),
             Phase::Snapshot(_) => wasmtime::bail!(
                 "refused `{import}` while the snapshot is built: operations cannot start at load"
             ),
@@ -188,7 +188,9 @@ pub(crate) fn memory<T>(caller: &mut Caller<'_, T>) -> wasmtime::Result<Memory> 
 
 fn read<T>(caller: &mut Caller<'_, T>, ptr: u32, len: u32) -> wasmtime::Result<Vec<u8>> {
     if len as usize > MAX_REQUEST_BYTES {
-        wasmtime::bail!("guest handed the host {len} bytes, over the {MAX_REQUEST_BYTES}-byte limit");
+        wasmtime::bail!(
+            "guest handed the host {len} bytes, over the {MAX_REQUEST_BYTES}-byte limit"
+        );
     }
     let mem = memory(caller)?;
     let mut buf = vec![0u8; len as usize];
@@ -217,10 +219,14 @@ fn snapshot_imports(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(M, "snapshot_input_len", |mut c: Caller<'_, HostState>| {
         Ok(c.data_mut().snapshot_io("snapshot_input_len")?.input.len() as u32)
     })?;
-    linker.func_wrap(M, "snapshot_input", |mut c: Caller<'_, HostState>, dst: u32| {
-        let input = std::mem::take(&mut c.data_mut().snapshot_io("snapshot_input")?.input);
-        write(&mut c, dst, &input)
-    })?;
+    linker.func_wrap(
+        M,
+        "snapshot_input",
+        |mut c: Caller<'_, HostState>, dst: u32| {
+            let input = std::mem::take(&mut c.data_mut().snapshot_io("snapshot_input")?.input);
+            write(&mut c, dst, &input)
+        },
+    )?;
     linker.func_wrap(
         M,
         "load_status",
@@ -240,7 +246,7 @@ fn log_import(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         M,
         "log",
         |mut c: Caller<'_, HostState>, realm: u32, level: u32, ptr: u32, len: u32| {
-            c.data().from_realm(realm, "log")?;
+            c.data().accepts_realm(realm, "log")?;
             let level = LogLevel::from(Level::from_u32(level).unwrap_or(Level::Error));
             let state = c.data_mut();
             if !state.logs.accepts() {
@@ -264,7 +270,7 @@ fn call_imports(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         M,
         "call",
         |mut c: Caller<'_, HostState>, realm: u32, service: u32, ptr: u32, len: u32| {
-            c.data().from_realm(realm, "call")?;
+            c.data().accepts_realm(realm, "call")?;
             let request = read(&mut c, ptr, len)?;
             let (ok, answer) = match crate::services::call(service, &request) {
                 Ok(bytes) => (true, bytes),
@@ -279,7 +285,7 @@ fn call_imports(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         M,
         "call_result",
         |mut c: Caller<'_, HostState>, realm: u32, dst: u32| {
-            c.data().from_realm(realm, "call_result")?;
+            c.data().accepts_realm(realm, "call_result")?;
             let answer = std::mem::take(&mut c.data_mut().call_result);
             write(&mut c, dst, &answer)
         },

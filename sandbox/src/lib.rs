@@ -45,8 +45,6 @@
 //! A failed check denies and the node sees a `NotPermitted` error; the check never fails open.
 #![deny(missing_docs)]
 
-pub mod address;
-pub mod auth;
 mod capabilities;
 mod error;
 pub mod fetch;
@@ -69,8 +67,6 @@ use std::time::Duration;
 
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-pub use address::Cidr;
-pub use auth::AuthKind;
 pub use capabilities::{
     Auth, Capabilities, CapabilitiesBuilder, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BODY,
     Dependency, DynamicTarget,
@@ -81,6 +77,7 @@ pub use log::{LogLevel, LogLine};
 pub use outbound::SecurityEvent;
 pub use program::{NodeOutcome, NodeProgram, NodeStats};
 pub use secrets::{PLACEHOLDER_PREFIX, Scrubber, SecretError, SecretRef, SecretValues};
+pub use tentacular_spec::{AuthKind, Cidr};
 
 use host::HostState;
 use modules::ModuleGraph;

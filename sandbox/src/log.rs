@@ -149,7 +149,10 @@ mod tests {
             ("two\nlines", "two\\nlines"),
             ("cr\r\nlf", "cr\\r\\nlf"),
             ("ansi \u{1b}[31mred", "ansi \\u{1b}[31mred"),
-            ("nel \u{85} ls \u{2028} ps \u{2029}", "nel \\u{85} ls \\u{2028} ps \\u{2029}"),
+            (
+                "nel \u{85} ls \u{2028} ps \u{2029}",
+                "nel \\u{85} ls \\u{2028} ps \\u{2029}",
+            ),
             ("nul \0 del \u{7f}", "nul \\u{0} del \\u{7f}"),
         ];
         for (given, want) in cases {
@@ -170,6 +173,12 @@ mod tests {
         assert_eq!(logs.line_budget(), 0);
         logs.note_dropped();
         let lines = logs.finish();
-        assert!(lines.last().unwrap().message.contains("1 more log lines dropped"));
+        assert!(
+            lines
+                .last()
+                .unwrap()
+                .message
+                .contains("1 more log lines dropped")
+        );
     }
 }

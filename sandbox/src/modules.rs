@@ -346,7 +346,9 @@ pub(crate) fn source_module(name: &str) -> Result<(), &'static str> {
         .split('/')
         .any(|part| part.starts_with('.') && part != "." && part != "..")
     {
-        return Err("dot-files and dot-directories (where secrets and local state live) are never modules");
+        return Err(
+            "dot-files and dot-directories (where secrets and local state live) are never modules",
+        );
     }
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     if !SOURCE_EXTENSIONS.contains(&ext) {

@@ -42,7 +42,9 @@ impl HeldBytes {
 
     fn reserve(&self, n: usize) -> bool {
         self.0
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| left.checked_sub(n))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                left.checked_sub(n)
+            })
             .is_ok()
     }
 
@@ -117,7 +119,7 @@ fn parse(desc: &[u8], body: Vec<u8>) -> Result<GuestRequest, String> {
 #[derive(Debug)]
 pub(crate) struct Answer {
     /// `(meta json, body)`, or a guest-visible `(error name, message)` with secrets scrubbed.
-    pub result: Result<(Vec<u8>, Vec<u8>), (&'static str, String)>,
+    pub result: Result<Response, Failure>,
     /// Refusals and scrubbed responses.
     pub events: Vec<SecurityEvent>,
 }
@@ -137,7 +139,10 @@ pub(crate) async fn perform(
     Answer { result, events }
 }
 
-type Failure = (&'static str, String);
+/// A response for the guest: `(meta json, body bytes)`.
+pub(crate) type Response = (Vec<u8>, Vec<u8>);
+/// A guest-visible failure: `(error name, message)`.
+pub(crate) type Failure = (&'static str, String);
 
 async fn run(
     caps: &Capabilities,
@@ -146,7 +151,7 @@ async fn run(
     memory_limit: usize,
     held: &HeldBytes,
     events: &mut Vec<SecurityEvent>,
-) -> Result<(Vec<u8>, Vec<u8>), Failure> {
+) -> Result<Response, Failure> {
     let refuse = |events: &mut Vec<SecurityEvent>, d: Denied| -> Failure {
         events.push(SecurityEvent {
             reason: d.reason.to_string(),

@@ -16,11 +16,11 @@
 use base64::Engine as _;
 use url::{Host, Url};
 
-use crate::address::reachable_in_blocks;
-use crate::auth::AuthKind;
 use crate::capabilities::{Capabilities, Dependency};
 use crate::fetch::{AddressPolicy, OutboundRequest, RequestVia};
 use crate::secrets::PLACEHOLDER_PREFIX;
+use tentacular_spec::AuthKind;
+use tentacular_spec::net::address::reachable_in_blocks;
 
 /// Why a request was refused: a stable reason code (for logs and metrics) and a message safe
 /// to show the node.
@@ -136,7 +136,9 @@ pub fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<OutboundR
             }
         }
     };
-    let dep = caps.dependency(&name).expect("found among the dependencies");
+    let dep = caps
+        .dependency(&name)
+        .expect("found among the dependencies");
     check_url(node, &name, dep, &url)?;
     let headers = build_headers(caps, &name, dep, request.headers);
     let addresses = match &dep.dynamic {
@@ -162,7 +164,9 @@ pub fn redirect(
     status: u16,
 ) -> Result<(), Denied> {
     let name = request.dependency.clone();
-    let dep = caps.dependency(&name).expect("authorized requests name a dependency");
+    let dep = caps
+        .dependency(&name)
+        .expect("authorized requests name a dependency");
     if !on_dependency(dep, &next) {
         return Err(denied(
             "redirect",
@@ -342,7 +346,11 @@ fn check_url(node: &str, name: &str, dep: &Dependency, url: &Url) -> Result<(), 
     Ok(())
 }
 
-fn check_scheme_and_userinfo(url: &Url, dependency: Option<&str>, node: &str) -> Result<(), Denied> {
+fn check_scheme_and_userinfo(
+    url: &Url,
+    dependency: Option<&str>,
+    node: &str,
+) -> Result<(), Denied> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(denied(
             "url",

@@ -213,9 +213,7 @@ impl Scrubber {
             for form in forms {
                 for encoding in ENCODINGS {
                     for p in encoded_forms(&form, encoding) {
-                        if p.len() >= MIN_SECRET_LEN
-                            && !patterns.iter().any(|(q, _)| *q == p)
-                        {
+                        if p.len() >= MIN_SECRET_LEN && !patterns.iter().any(|(q, _)| *q == p) {
                             patterns.push((p, placeholder.clone()));
                         }
                     }
@@ -269,7 +267,9 @@ impl Scrubber {
 
     /// Whether `bytes` contain a value in any form.
     pub fn finds(&self, bytes: &[u8]) -> bool {
-        self.matcher.as_ref().is_some_and(|m| m.find(bytes).is_some())
+        self.matcher
+            .as_ref()
+            .is_some_and(|m| m.find(bytes).is_some())
     }
 }
 

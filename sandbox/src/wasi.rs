@@ -21,7 +21,6 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use wasmtime::{Caller, Linker, Memory};
 
-
 const MODULE: &str = "wasi_snapshot_preview1";
 const SUCCESS: i32 = 0;
 const EBADF: i32 = 8;
@@ -51,11 +50,7 @@ pub(crate) fn add_to_linker<T: 'static>(linker: &mut Linker<T>) -> wasmtime::Res
     linker.func_wrap(
         MODULE,
         "clock_time_get",
-        |mut caller: Caller<'_, T>,
-         id: u32,
-         _precision: u64,
-         out: u32|
-         -> wasmtime::Result<i32> {
+        |mut caller: Caller<'_, T>, id: u32, _precision: u64, out: u32| -> wasmtime::Result<i32> {
             let nanos = match id {
                 0 => SystemTime::now()
                     .duration_since(UNIX_EPOCH)
@@ -105,9 +100,7 @@ pub(crate) fn add_to_linker<T: 'static>(linker: &mut Linker<T>) -> wasmtime::Res
             Ok(SUCCESS)
         },
     )?;
-    linker.func_wrap(MODULE, "fd_close", |_: Caller<'_, T>, _fd: u32| {
-        EBADF
-    })?;
+    linker.func_wrap(MODULE, "fd_close", |_: Caller<'_, T>, _fd: u32| EBADF)?;
     linker.func_wrap(
         MODULE,
         "fd_fdstat_get",

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::auth::AuthKind;
 use crate::ids::{DependencyName, SecretRef};
 use crate::net::{Cidr, PortRule};
 use crate::text_value::text_value;
@@ -199,10 +200,11 @@ text_value!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Auth {
-    /// The scheme, e.g. `bearer-token`, `api-key`, `webhook-url`, `password`. Any non-empty
-    /// string is accepted; the host injects the ones it knows.
+    /// The scheme, e.g. `bearer-token`, `api-key`, `webhook-url`, `password`. Another
+    /// non-empty kind is accepted with a warning (nothing is injected for it); a near miss of
+    /// a known kind is an error.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: AuthKind,
     /// The secret that holds the credential, `"<service>.<key>"`.
     pub secret: SecretRef,
 }

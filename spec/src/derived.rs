@@ -33,6 +33,7 @@ use std::fmt;
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use crate::auth::AuthKind;
 use crate::{
     Cidr, Dependency, DependencyName, IpProtocol, NodeId, PortRule, Protocol, SecretRef,
     TriggerKind, Workflow,
@@ -293,7 +294,7 @@ pub struct Grant {
     pub target: DependencyTarget,
     /// `auth.type`, e.g. `bearer-token`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth_type: Option<String>,
+    pub auth_type: Option<AuthKind>,
     /// `auth.secret`: the secret the host injects (the value never enters the node).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretRef>,
@@ -359,7 +360,7 @@ pub fn grants_for(workflow: &Workflow, node: &NodeId) -> Vec<Grant> {
 pub fn target_of(dep: &Dependency) -> Option<DependencyTarget> {
     if dep.is_dynamic_target() {
         return Some(DependencyTarget::Cidr {
-            cidr: dep.cidr.clone()?,
+            cidr: dep.cidr?,
             ports: dep.dyn_ports.clone(),
         });
     }

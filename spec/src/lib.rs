@@ -41,13 +41,15 @@
 //! | module | holds |
 //! | --- | --- |
 //! | (the crate root) | the `workflow.yaml` model ([`Workflow`] and its parts), its parser (all errors at once, with spans) and loader |
-//! | `net` (re-exported at the root) | network values of a contract: [`Cidr`], [`PortRule`], [`IpProtocol`] — the home of the types the sandbox's egress policy shares with the spec |
+//! | [`net`] | network values of a contract: [`Cidr`] (no host bits), [`net::address`] (the special-purpose address table the sandbox's egress policy applies), [`PortRule`], [`IpProtocol`] |
+//! | [`auth`] | auth kinds ([`AuthKind`]): which credential the host injects; near misses of a known kind are errors |
 //! | [`derived`] | what a contract implies: secrets, egress/ingress rules, per-node grants |
 //! | [`dag`] | the DAG compiler: deterministic stages, each node's input, cycle detection |
 //! | [`fixtures`] | the test fixture format, fixture discovery and structural comparison |
 //! | [`units`] | the one parser of durations (`30s`) and the one of byte sizes (`64Mi`, `10MiB`) |
 #![deny(missing_docs)]
 
+pub mod auth;
 mod contract;
 pub mod dag;
 pub mod derived;
@@ -56,7 +58,7 @@ pub mod fixtures;
 mod ids;
 mod load;
 mod model;
-mod net;
+pub mod net;
 mod parse;
 mod parse_contract;
 mod parse_nodes;
@@ -69,6 +71,7 @@ mod values;
 mod yaml;
 mod yaml_values;
 
+pub use auth::AuthKind;
 pub use contract::{
     AdditionalEgress, Auth, Contract, Dependency, DependencyKind, NetworkPolicy, Protocol,
 };
@@ -79,7 +82,7 @@ pub use model::{
     CronSchedule, CronTrigger, Deployment, Edge, NodeLimits, NodeSpec, Trigger, TriggerKind,
     WebhookProvider, Workflow, WorkflowConfig,
 };
-pub use net::{Cidr, IpProtocol, PortRule};
+pub use net::{AddressClass, Cidr, CidrError, IpProtocol, PortRule};
 pub use parse::TOP_LEVEL_KEYS;
 pub use schema::json_schema;
 pub use validate::deno_only_imports;

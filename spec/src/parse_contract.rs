@@ -4,6 +4,7 @@ use indexmap::IndexMap;
 use saphyr::{Scalar, YamlData};
 use saphyr_parser::Span;
 
+use crate::auth::AuthKind;
 use crate::contract::{
     AdditionalEgress, Auth, Contract, Dependency, DependencyKind, NetworkPolicy, Protocol,
 };
@@ -190,7 +191,7 @@ fn dependency(
         match Cidr::parse(&s) {
             Ok(c) => Some(c),
             Err(e) => {
-                r.error(c.span, "cidr", e, None);
+                r.error(c.span, "cidr", e.to_string(), None);
                 ok = false;
                 None
             }
@@ -230,7 +231,8 @@ fn dependency(
             present
         };
         if kind == Some(DependencyKind::DynamicTarget) {
-            ok &= need(r, cidr.is_some(), "cidr", "\"0.0.0.0/0\"");
+            // An invalid cidr was reported where it is written; "missing" would say it twice.
+            ok &= need(r, f.entry("cidr").is_some(), "cidr", "\"0.0.0.0/0\"");
             ok &= need(r, !dyn_ports.is_empty(), "dynPorts", "[\"443/TCP\"]");
         } else {
             for (key, present) in [
@@ -371,8 +373,8 @@ fn auth(r: &mut Reader<'_>, v: &Node<'_>, key: Span, dep: &str) -> Option<Auth> 
             r.id(s.span, SecretRef::new(text), "secret-ref")
         });
     r.finish(f, &["type", "secret"], &what, None, Unknown::Reject);
-    let kind = kind?;
-    if kind.trim().is_empty() {
+    let text = kind?;
+    if text.trim().is_empty() {
         r.error(
             key,
             "auth-type",
@@ -380,6 +382,26 @@ fn auth(r: &mut Reader<'_>, v: &Node<'_>, key: Span, dep: &str) -> Option<Auth> 
             Some("e.g. type: bearer-token".into()),
         );
         return None;
+    }
+    let kind = match AuthKind::parse(&text) {
+        Ok(kind) => kind,
+        Err(near) => {
+            r.error(
+                key,
+                "auth-type",
+                format!("{what}: {near}"),
+                Some(format!("write type: {}", near.suggestion)),
+            );
+            return None;
+        }
+    };
+    if let AuthKind::Other(other) = &kind {
+        r.warn(
+            key,
+            "auth-type",
+            format!("{what} has type \"{other}\", which the host does not know: nothing is injected into its requests (placeholders are still substituted)"),
+            Some(format!("known types: {}", crate::auth::KNOWN.join(", "))),
+        );
     }
     Some(Auth {
         kind,
@@ -457,7 +479,7 @@ fn cidr_egress(r: &mut Reader<'_>, v: &Node<'_>, n: usize) -> Option<AdditionalE
             match Cidr::parse(&s) {
                 Ok(c) => Some(c),
                 Err(e) => {
-                    r.error(c.span, "cidr", e, None);
+                    r.error(c.span, "cidr", e.to_string(), None);
                     None
                 }
             }

@@ -73,6 +73,9 @@ pub enum WorkloadError {
     /// One or more nodes did not load.
     #[error(transparent)]
     Nodes(#[from] LoadFailure),
+    /// A secret value is refused (too short to be kept out of responses and logs).
+    #[error(transparent)]
+    SecretValue(#[from] tentacular_sandbox::SecretError),
 }
 
 impl WorkloadError {
@@ -95,6 +98,7 @@ impl WorkloadError {
                 .map(|n| format!("node \"{}\": {}", n.node, n.error))
                 .collect(),
             WorkloadError::Nodes(other) => vec![other.to_string()],
+            WorkloadError::SecretValue(e) => vec![e.to_string()],
         }
     }
 }
@@ -185,7 +189,7 @@ impl Loader {
                     .filter(|s| !s.is_empty())
                     .map(SecretValue::new)
             });
-        let bindings = Bindings::new(&loaded, &secrets, self.transport.clone());
+        let bindings = Bindings::new(&loaded, &secrets, self.transport.clone())?;
         let runner = Runner::load(&self.sandbox, loaded).await?;
         Ok(Workload::new(runner, bindings, webhook_secret))
     }

@@ -218,12 +218,22 @@ async fn node_test(
         Ok(t) => Arc::new(t),
         Err(e) => return case(name, false, 0, Some(e)),
     };
-    let bindings = Bindings::with_config(
+    let bindings = match Bindings::with_config(
         loaded,
         config_for(loaded, &fixture),
         &fixture_secrets(&fixture),
         transport.clone(),
-    );
+    ) {
+        Ok(b) => b,
+        Err(e) => {
+            return case(
+                name,
+                false,
+                0,
+                Some(format!("{}: {e}", file.path.display())),
+            );
+        }
+    };
     let caps = bindings
         .capabilities(node)
         .expect("bindings cover every node")
@@ -314,7 +324,8 @@ async fn pipeline(
         input
     };
     let transport = Arc::new(transport_for(http, options).map_err(TestError::Fixtures)?);
-    let bindings = Bindings::with_config(loaded, config, &secrets, transport.clone());
+    let bindings = Bindings::with_config(loaded, config, &secrets, transport.clone())
+        .map_err(|e| TestError::Fixtures(e.to_string()))?;
     let report = runner.run(&bindings, input).await;
     let seen = transport.traffic();
     merge(traffic, &seen);

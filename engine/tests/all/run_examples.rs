@@ -14,7 +14,7 @@ use crate::support::{example, sandbox, temp_workflow};
 async fn word_counter_runs_end_to_end() {
     let sandbox = sandbox();
     let loaded = Workflow::load(example("word-counter")).unwrap();
-    let bindings = Bindings::new(&loaded, &Secrets::new(), Arc::new(DenyAll));
+    let bindings = Bindings::new(&loaded, &Secrets::new(), Arc::new(DenyAll)).unwrap();
     let runner = Runner::load(&sandbox, loaded).await.unwrap();
     let report = runner.run(&bindings, json!({})).await;
     let r = &report.result;
@@ -55,7 +55,7 @@ async fn a_failing_stage_stops_the_run_and_retries_back_off() {
     );
     let sandbox = sandbox();
     let loaded = Workflow::load(dir.path()).unwrap();
-    let bindings = Bindings::new(&loaded, &Secrets::new(), Arc::new(DenyAll));
+    let bindings = Bindings::new(&loaded, &Secrets::new(), Arc::new(DenyAll)).unwrap();
     let runner = Runner::load(&sandbox, loaded).await.unwrap();
     let started = std::time::Instant::now();
     let report = runner.run(&bindings, json!({})).await;

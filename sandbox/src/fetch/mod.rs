@@ -13,13 +13,14 @@ use std::net::IpAddr;
 use futures::future::BoxFuture;
 use url::Url;
 
-use crate::address::{Cidr, reachable_by_name, reachable_in_blocks};
+use tentacular_spec::Cidr;
+use tentacular_spec::net::address::{reachable_by_name, reachable_in_blocks};
 
 /// Which addresses a request may connect to once its host name is resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AddressPolicy {
-    /// A declared host name: public and private addresses only (see [`crate::address`]). An
+    /// A declared host name: public and private addresses only (see [`tentacular_spec::net::address`]). An
     /// IP literal or `localhost` that was declared exactly is used as is.
     Declared,
     /// A dynamic target: only addresses inside these blocks, and special-purpose ones only
@@ -31,7 +32,9 @@ impl AddressPolicy {
     /// Whether `host`, resolved to `ip`, may be connected to.
     pub fn allows(&self, host: &str, ip: IpAddr) -> bool {
         match self {
-            AddressPolicy::Declared => host.eq_ignore_ascii_case("localhost") || reachable_by_name(ip),
+            AddressPolicy::Declared => {
+                host.eq_ignore_ascii_case("localhost") || reachable_by_name(ip)
+            }
             AddressPolicy::Cidrs(blocks) => reachable_in_blocks(ip, blocks),
         }
     }

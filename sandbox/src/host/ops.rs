@@ -153,7 +153,11 @@ impl Ops {
     /// Starts a timer of `ms` milliseconds. Returns its handle.
     pub fn start_timer(&mut self, ms: f64) -> u32 {
         let handle = self.handle();
-        let ms = if ms.is_finite() { ms.clamp(0.0, 2f64.powi(31)) } else { 0.0 };
+        let ms = if ms.is_finite() {
+            ms.clamp(0.0, 2f64.powi(31))
+        } else {
+            0.0
+        };
         match self.clock {
             Clock::Real => {
                 let delay = Duration::from_micros((ms * 1000.0) as u64);

@@ -45,30 +45,65 @@ fn every_listed_encoding_of_a_reflected_secret_is_scrubbed() {
     };
     let cases: Vec<(&str, String)> = vec![
         ("raw", format!("Bearer {TOKEN}")),
-        ("json string", format!("{{\"authorization\":\"Bearer {}\"}}", json_inner(TOKEN))),
+        (
+            "json string",
+            format!("{{\"authorization\":\"Bearer {}\"}}", json_inner(TOKEN)),
+        ),
         ("json \\/ escapes", json_inner(TOKEN).replace('/', "\\/")),
-        ("json ascii escapes", "s3cr3t\\/t0ken+with \\\"odd\\\" chars:\\u00e9".to_string()),
-        ("json ascii escapes upper", "s3cr3t/t0ken+with \\\"odd\\\" chars:\\u00E9".to_string()),
+        (
+            "json ascii escapes",
+            "s3cr3t\\/t0ken+with \\\"odd\\\" chars:\\u00e9".to_string(),
+        ),
+        (
+            "json ascii escapes upper",
+            "s3cr3t/t0ken+with \\\"odd\\\" chars:\\u00E9".to_string(),
+        ),
         ("base64 whole", STANDARD.encode(TOKEN)),
         ("base64url no pad", URL_SAFE_NO_PAD.encode(TOKEN)),
         ("base64 inside a blob, offset 0", b64_embedded(0)),
         ("base64 inside a blob, offset 1", b64_embedded(1)),
         ("base64 inside a blob, offset 2", b64_embedded(2)),
-        ("basic auth header", format!("Basic {}", STANDARD.encode("alice:correct-horse"))),
+        (
+            "basic auth header",
+            format!("Basic {}", STANDARD.encode("alice:correct-horse")),
+        ),
         (
             "percent-encoded query",
-            format!("https://x.example/?t={}", percent_encoding::utf8_percent_encode(TOKEN, percent_encoding::NON_ALPHANUMERIC)),
+            format!(
+                "https://x.example/?t={}",
+                percent_encoding::utf8_percent_encode(TOKEN, percent_encoding::NON_ALPHANUMERIC)
+            ),
         ),
-        ("form-encoded", url::form_urlencoded::byte_serialize(TOKEN.as_bytes()).collect::<String>()),
-        ("url path encoding", url::Url::parse(&format!("https://x.example/{TOKEN}")).unwrap().path()[1..].to_string()),
-        ("lower-case hex escapes", percent_encoding::utf8_percent_encode(TOKEN, percent_encoding::NON_ALPHANUMERIC).to_string().to_lowercase()),
+        (
+            "form-encoded",
+            url::form_urlencoded::byte_serialize(TOKEN.as_bytes()).collect::<String>(),
+        ),
+        (
+            "url path encoding",
+            url::Url::parse(&format!("https://x.example/{TOKEN}"))
+                .unwrap()
+                .path()[1..]
+                .to_string(),
+        ),
+        (
+            "lower-case hex escapes",
+            percent_encoding::utf8_percent_encode(TOKEN, percent_encoding::NON_ALPHANUMERIC)
+                .to_string()
+                .to_lowercase(),
+        ),
         ("webhook url", format!("posted to {WEBHOOK}")),
-        ("webhook path only", "{\"path\":\"/services/T000/B000/XXXXXXXXXXXX\"}".to_string()),
+        (
+            "webhook path only",
+            "{\"path\":\"/services/T000/B000/XXXXXXXXXXXX\"}".to_string(),
+        ),
     ];
     for (name, text) in cases {
         assert!(scrub.finds(text.as_bytes()), "{name}: not found in {text}");
         let out = scrub.placeholders_in(&text);
-        assert!(out.contains(PLACEHOLDER_PREFIX), "{name}: no placeholder in {out}");
+        assert!(
+            out.contains(PLACEHOLDER_PREFIX),
+            "{name}: no placeholder in {out}"
+        );
         for (_, value) in s.iter() {
             assert!(!out.contains(value), "{name}: value left in {out}");
         }
@@ -80,7 +115,12 @@ fn every_listed_encoding_of_a_reflected_secret_is_scrubbed() {
 #[test]
 fn text_without_secrets_is_left_alone() {
     let s = values();
-    for text in ["", "hello world", "Bearer not-the-token", "aGVsbG8gd29ybGQ="] {
+    for text in [
+        "",
+        "hello world",
+        "Bearer not-the-token",
+        "aGVsbG8gd29ybGQ=",
+    ] {
         assert!(!s.scrubber().finds(text.as_bytes()), "{text}");
         assert_eq!(s.scrubber().placeholders_in(text), text);
         assert_eq!(s.scrubber().redact(text), text);

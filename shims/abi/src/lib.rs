@@ -133,7 +133,12 @@ impl Completion {
     /// Decodes what [`Completion::encode`] wrote.
     pub fn decode(bytes: &[u8; Self::SIZE]) -> Self {
         let word = |i: usize| {
-            u32::from_le_bytes([bytes[i * 4], bytes[i * 4 + 1], bytes[i * 4 + 2], bytes[i * 4 + 3]])
+            u32::from_le_bytes([
+                bytes[i * 4],
+                bytes[i * 4 + 1],
+                bytes[i * 4 + 2],
+                bytes[i * 4 + 3],
+            ])
         };
         Completion {
             handle: word(0),
@@ -170,7 +175,12 @@ mod tests {
 
     #[test]
     fn completions_round_trip() {
-        let c = Completion { handle: 7, status: 1, meta_len: 300, body_len: 1 << 20 };
+        let c = Completion {
+            handle: 7,
+            status: 1,
+            meta_len: 300,
+            body_len: 1 << 20,
+        };
         assert_eq!(Completion::decode(&c.encode()), c);
     }
 

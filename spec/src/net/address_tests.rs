@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use proptest::prelude::*;
 
 use super::*;
+use crate::net::CidrError;
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
@@ -24,7 +25,10 @@ fn every_spelling_of_an_internal_address_classifies_as_internal() {
         ("::127.0.0.1", AddressClass::Loopback),
         ("64:ff9b::7f00:1", AddressClass::Loopback),
         ("2002:7f00:1::", AddressClass::Loopback),
-        ("2001:0:4136:e378:8000:63bf:80ff:fffe", AddressClass::Loopback),
+        (
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+            AddressClass::Loopback,
+        ),
         ("169.254.169.254", AddressClass::Metadata),
         ("::ffff:169.254.169.254", AddressClass::Metadata),
         ("64:ff9b::a9fe:a9fe", AddressClass::Metadata),
@@ -116,13 +120,23 @@ fn cidr_blocks_with_host_bits_are_refused_with_the_block_they_mean() {
             other => panic!("{given}: {other:?}"),
         }
     }
-    for bad in ["10.0.0.0", "10.0.0.0/33", "::/129", "x/8", "10.0.0.0/-1", ""] {
+    for bad in [
+        "10.0.0.0",
+        "10.0.0.0/33",
+        "::/129",
+        "x/8",
+        "10.0.0.0/-1",
+        "",
+    ] {
         assert!(
             matches!(Cidr::parse(bad), Err(CidrError::Malformed { .. })),
             "{bad}"
         );
     }
-    assert_eq!(Cidr::parse("::ffff:10.0.0.0/104").unwrap().to_string(), "10.0.0.0/8");
+    assert_eq!(
+        Cidr::parse("::ffff:10.0.0.0/104").unwrap().to_string(),
+        "10.0.0.0/8"
+    );
     assert_eq!(Cidr::parse(" 10.0.0.0/8").unwrap().prefix(), 8);
 }
 
@@ -133,7 +147,16 @@ fn v4_forms(v4: Ipv4Addr) -> Vec<IpAddr> {
         IpAddr::V4(v4),
         IpAddr::V6(v4.to_ipv6_mapped()),
         IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0, (n >> 16) as u16, n as u16)),
-        IpAddr::V6(Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, (n >> 16) as u16, n as u16)),
+        IpAddr::V6(Ipv6Addr::new(
+            0x64,
+            0xff9b,
+            0,
+            0,
+            0,
+            0,
+            (n >> 16) as u16,
+            n as u16,
+        )),
         IpAddr::V6(Ipv6Addr::new(
             0x2002,
             u16::from_be_bytes([o[0], o[1]]),

@@ -15,7 +15,11 @@
 //! [`AuthKind::parse`] with the kind it probably means: a typo must not silently turn into
 //! "inject nothing".
 
+use std::borrow::Cow;
 use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Serialize, Serializer};
 
 /// How the host authenticates requests to a dependency.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -135,6 +139,25 @@ impl AuthKind {
 impl fmt::Display for AuthKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for AuthKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl JsonSchema for AuthKind {
+    fn schema_name() -> Cow<'static, str> {
+        "AuthKind".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "bearer-token, bearer, api-token, oauth2, api-key, basic, header, webhook-url, password, or another kind (then nothing is injected)",
+            "examples": KNOWN,
+        })
     }
 }
 
