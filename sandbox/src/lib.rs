@@ -7,12 +7,13 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::{collections::BTreeMap, path::Path, sync::Arc};
-//! use tentacular_sandbox::{Capabilities, Limits, Sandbox, SandboxConfig, fetch::DenyAll};
+//! use std::{path::Path, sync::Arc};
+//! use tentacular_sandbox::{Capabilities, Limits, Sandbox, SandboxConfig};
 //!
 //! let sandbox = Sandbox::new(SandboxConfig::default())?;
 //! let program = sandbox.load(Path::new("example-workflows/word-counter"), Path::new("nodes/tokenize.ts")).await?;
-//! let caps = Arc::new(Capabilities::new("tokenize", serde_json::json!({}), BTreeMap::new(), Default::default(), Arc::new(DenyAll)));
+//! // No dependencies, no secrets, no network: the defaults.
+//! let caps = Arc::new(Capabilities::builder("tokenize").build());
 //! let outcome = program.invoke(&serde_json::json!({"text": "a b a"}), &caps, &Limits::default()).await;
 //! println!("{:?}", outcome.result);
 //! # Ok(()) }
