@@ -53,7 +53,7 @@ mod host;
 mod limits;
 pub mod log;
 mod modules;
-mod outbound;
+pub mod outbound;
 pub mod policy;
 mod prelude;
 mod program;

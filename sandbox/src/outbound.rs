@@ -33,9 +33,10 @@ pub struct SecurityEvent {
 
 /// Response bytes the host holds for one invocation, bounded by the node's memory limit.
 #[derive(Debug, Clone)]
-pub(crate) struct HeldBytes(Arc<AtomicUsize>);
+pub struct HeldBytes(Arc<AtomicUsize>);
 
 impl HeldBytes {
+    /// A budget of `limit` bytes.
     pub fn new(limit: usize) -> Self {
         HeldBytes(Arc::new(AtomicUsize::new(limit)))
     }
@@ -117,15 +118,18 @@ fn parse(desc: &[u8], body: Vec<u8>) -> Result<GuestRequest, String> {
 
 /// What one request produced for the guest, and what the host noted on the way.
 #[derive(Debug)]
-pub(crate) struct Answer {
+pub struct Answer {
     /// `(meta json, body)`, or a guest-visible `(error name, message)` with secrets scrubbed.
     pub result: Result<Response, Failure>,
     /// Refusals and scrubbed responses.
     pub events: Vec<SecurityEvent>,
 }
 
-/// Performs one request for the node that `caps` describes.
-pub(crate) async fn perform(
+/// Performs one request for the node that `caps` describes: `desc` is the JSON description
+/// `shims/js/fetch.js` builds (`{kind: "dependency"|"legacy"|"url", …, method, headers,
+/// hasBody}`), `body` the body bytes. Deno compatibility mode sends its nodes' requests here
+/// too, so both runtimes share one policy.
+pub async fn perform(
     caps: &Capabilities,
     desc: &[u8],
     body: Vec<u8>,
@@ -140,9 +144,9 @@ pub(crate) async fn perform(
 }
 
 /// A response for the guest: `(meta json, body bytes)`.
-pub(crate) type Response = (Vec<u8>, Vec<u8>);
+pub type Response = (Vec<u8>, Vec<u8>);
 /// A guest-visible failure: `(error name, message)`.
-pub(crate) type Failure = (&'static str, String);
+pub type Failure = (&'static str, String);
 
 async fn run(
     caps: &Capabilities,

@@ -37,8 +37,9 @@ export LIBCLANG_PATH=/usr/lib/llvm-16/lib
 export SOURCE_DATE_EPOCH=0
 # Fixed paths in anything that records them (panic locations, debug info).
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
-export RUSTFLAGS="--remap-path-prefix=$here=/tentacular/plugin --remap-path-prefix=$cargo_home=/cargo -C target-feature=+bulk-memory"
-export CFLAGS_wasm32_wasip1="-ffile-prefix-map=$here=/tentacular/plugin -ffile-prefix-map=$cargo_home=/cargo"
+shims="$(dirname "$here")"
+export RUSTFLAGS="--remap-path-prefix=$shims=/tentacular/shims --remap-path-prefix=$cargo_home=/cargo -C target-feature=+bulk-memory"
+export CFLAGS_wasm32_wasip1="-ffile-prefix-map=$shims=/tentacular/shims -ffile-prefix-map=$cargo_home=/cargo"
 export CARGO_TARGET_DIR="$here/target"
 
 cargo build --locked --release --target wasm32-wasip1 >&2

@@ -19,7 +19,6 @@
 //! | import | `wait` | `(realm, dst) -> ready` | invocation: suspends until an operation completes; writes a [`Completion`] |
 //! | import | `op_result` | `(realm, handle, meta_dst, body_dst)` | invocation: copies out a completed operation's result |
 //! | import | `cancel` | `(realm, handle)` | invocation: abandons an operation (clearTimeout, abort) |
-#![no_std]
 
 /// The wasm import module of every `tentacular.*` host function.
 pub const IMPORT_MODULE: &str = "tentacular";

@@ -1,7 +1,7 @@
 //! The raw host imports and thin safe wrappers over them. Nothing here decides anything: the
 //! host checks every call, including that it comes from the realm it is invoking.
 
-use tentacular_abi::Completion;
+use crate::tentacular_abi::Completion;
 
 #[link(wasm_import_module = "tentacular")]
 unsafe extern "C" {
@@ -48,7 +48,7 @@ pub fn snapshot_input() -> Vec<u8> {
 }
 
 /// Reports how loading entry `realm` went (snapshot time only).
-pub fn load_status(realm: u32, status: tentacular_abi::LoadStatus, message: &str) {
+pub fn load_status(realm: u32, status: crate::tentacular_abi::LoadStatus, message: &str) {
     unsafe { host_load_status(realm, status as u32, message.as_ptr(), message.len()) };
 }
 
@@ -60,10 +60,10 @@ pub fn log(realm: u32, level: u32, message: &str) {
 /// A synchronous host service: `Ok(answer)` or `Err(json error)`.
 pub fn call(realm: u32, service: u32, request: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
     let answer = unsafe { host_call(realm, service, request.as_ptr(), request.len()) };
-    let len = (answer & !tentacular_abi::ERROR_BIT) as usize;
+    let len = (answer & !crate::tentacular_abi::ERROR_BIT) as usize;
     let mut buf = vec![0u8; len];
     unsafe { host_call_result(realm, buf.as_mut_ptr()) };
-    if answer & tentacular_abi::ERROR_BIT != 0 {
+    if answer & crate::tentacular_abi::ERROR_BIT != 0 {
         Err(buf)
     } else {
         Ok(buf)

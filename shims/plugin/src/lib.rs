@@ -15,6 +15,12 @@
 //! realm runs.
 #![allow(static_mut_refs)]
 
+/// The boundary's names and numbers, shared with the host: the source of the `tentacular-abi`
+/// crate, compiled in as a module (a path dependency outside this workspace would put an
+/// absolute path into the build's hashes and break reproducibility).
+#[path = "../../abi/src/lib.rs"]
+#[allow(dead_code)]
+mod tentacular_abi;
 mod bridge;
 mod natives;
 mod payload;
@@ -22,7 +28,7 @@ mod realm;
 mod report;
 
 use rquickjs::Runtime;
-use tentacular_abi::{CallStatus, LoadStatus};
+use crate::tentacular_abi::{CallStatus, LoadStatus};
 
 use realm::Realm;
 

@@ -8,7 +8,7 @@
 //! with nothing pending) aborts the invocation.
 
 use rquickjs::{Context, Ctx, Function, Module, Object, Persistent, Runtime, Value, qjs};
-use tentacular_abi::OpStatus;
+use crate::tentacular_abi::OpStatus;
 
 use crate::bridge;
 use crate::payload::{Entry, SnapshotInput};
