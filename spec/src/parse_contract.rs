@@ -11,7 +11,7 @@ use crate::contract::{
 use crate::ids::{DependencyName, SecretRef};
 use crate::net::{Cidr, PortRule};
 use crate::values::Extensions;
-use crate::yaml::{Node, Reader, Unknown, did_you_mean, is_null, unwrap_tag};
+use crate::yaml::{Fields, Node, Reader, Unknown, did_you_mean, is_null, unwrap_tag};
 
 const CONTRACT_KEYS: [&str; 3] = ["version", "dependencies", "networkPolicy"];
 const DEPENDENCY_KEYS: [&str; 12] = [
@@ -118,35 +118,8 @@ fn dependency(
     }
     let mut f = r.fields(v, &what, key)?;
     let mut ok = true;
-    let anchor = f.anchor;
 
-    let protocol = r
-        .required(
-            &mut f,
-            "protocol",
-            &what,
-            Some(format!("one of: {}", Protocol::KNOWN.join(", "))),
-        )
-        .and_then(|(p, _)| {
-            let s = r.string(p, "protocol")?;
-            let proto = Protocol::from_name(&s);
-            if let Protocol::Other(other) = &proto {
-                let hint = did_you_mean(other, &Protocol::KNOWN).map_or_else(
-                    || format!("known protocols: {}", Protocol::KNOWN.join(", ")),
-                    |k| format!("did you mean \"{k}\"?"),
-                );
-                r.warn(
-                    p.span,
-                    "unknown-protocol",
-                    format!(
-                        "unknown protocol \"{other}\" in {what}: only host and port are checked"
-                    ),
-                    Some(hint),
-                );
-            }
-            Some(proto)
-        });
-
+    let protocol = dependency_protocol(r, &mut f, &what);
     let mut text = |r: &mut Reader<'_>, key: &str| -> Option<(String, Span)> {
         let (n, _) = f.value(key)?;
         match r.string(n, key) {
@@ -170,44 +143,27 @@ fn dependency(
         ok &= n.is_some();
         n.and_then(|n| u16::try_from(n).ok())
     });
-
     let kind = match &kind_text {
         None => None,
-        Some((t, _)) if t == "dynamic-target" => Some(DependencyKind::DynamicTarget),
         Some((t, span)) => {
-            r.error(
-                *span,
-                "dependency-type",
-                format!("unknown dependency type \"{t}\""),
-                Some("the only type is dynamic-target (hosts known at run time, limited by cidr and dynPorts); remove type for a fixed host".into()),
-            );
-            ok = false;
-            None
+            let k = dependency_kind(r, t, *span);
+            ok &= k.is_some();
+            k
         }
     };
-
     let cidr = f.value("cidr").and_then(|(c, _)| {
         let s = r.string(c, "cidr")?;
-        match Cidr::parse(&s) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                r.error(c.span, "cidr", e.to_string(), None);
-                ok = false;
-                None
-            }
-        }
+        let parsed = Cidr::parse(&s).map_err(|e| r.error(c.span, "cidr", e.to_string(), None));
+        ok &= parsed.is_ok();
+        parsed.ok()
     });
     let dyn_ports = match f.value("dynPorts") {
-        Some((d, _)) => match port_rules(r, d, "dynPorts") {
-            Some(p) => p,
-            None => {
-                ok = false;
-                Vec::new()
-            }
-        },
+        Some((d, _)) => port_rules(r, d, "dynPorts").unwrap_or_else(|| {
+            ok = false;
+            Vec::new()
+        }),
         None => Vec::new(),
     };
-
     let auth = match f.value("auth") {
         Some((a, akey)) => {
             let parsed = auth(r, a, akey, &what);
@@ -217,75 +173,19 @@ fn dependency(
         None => None,
     };
 
-    // What each protocol needs.
     if let Some(proto) = &protocol {
-        let need = |r: &mut Reader<'_>, present: bool, key: &str, example: &str| -> bool {
-            if !present {
-                r.error(
-                    anchor,
-                    "missing-key",
-                    format!("{what} ({proto}) is missing \"{key}\""),
-                    Some(format!("e.g. {key}: {example}")),
-                );
-            }
-            present
+        let given = Given {
+            host: host.as_ref(),
+            database: database.is_some(),
+            user: user.is_some(),
+            subject: subject.is_some(),
+            container: container.is_some(),
+            port: port.is_some(),
+            cidr: cidr.is_some(),
+            cidr_written: f.has("cidr"),
+            dyn_ports: !dyn_ports.is_empty(),
         };
-        if kind == Some(DependencyKind::DynamicTarget) {
-            // An invalid cidr was reported where it is written; "missing" would say it twice.
-            ok &= need(r, f.entry("cidr").is_some(), "cidr", "\"0.0.0.0/0\"");
-            ok &= need(r, !dyn_ports.is_empty(), "dynPorts", "[\"443/TCP\"]");
-        } else {
-            for (key, present) in [
-                ("cidr", cidr.is_some()),
-                ("dynPorts", !dyn_ports.is_empty()),
-            ] {
-                if present {
-                    let at = f.entry(key).map_or(anchor, |e| e.key_span);
-                    r.warn(
-                        at,
-                        "ignored-key",
-                        format!("\"{key}\" is ignored: {what} is not a dynamic-target"),
-                        Some("add type: dynamic-target, or remove it".into()),
-                    );
-                }
-            }
-            match proto {
-                Protocol::Https
-                | Protocol::Http
-                | Protocol::Nats
-                | Protocol::Blob
-                | Protocol::S3 => ok &= need(r, host.is_some(), "host", "api.example.com"),
-                Protocol::Postgresql => {
-                    ok &= need(r, host.is_some(), "host", "db.example.com");
-                    ok &= need(r, database.is_some(), "database", "appdb");
-                    ok &= need(r, user.is_some(), "user", "app");
-                }
-                Protocol::Jsr | Protocol::Npm => {
-                    ok &= need(r, host.is_some(), "host", "\"@db/postgres\" (the package)");
-                }
-                Protocol::Other(_) => {
-                    if port.is_none() {
-                        r.error(
-                            anchor,
-                            "missing-key",
-                            format!("{what} has protocol \"{proto}\", which has no default port"),
-                            Some("add port: <number>, or use a known protocol".into()),
-                        );
-                        ok = false;
-                    }
-                }
-            }
-            match proto {
-                Protocol::Nats => ok &= need(r, subject.is_some(), "subject", "orders.created"),
-                Protocol::Blob => ok &= need(r, container.is_some(), "container", "reports"),
-                _ => {}
-            }
-            if let Some((h, span)) = &host
-                && !proto.is_package()
-            {
-                ok &= check_host(r, h, *span);
-            }
-        }
+        ok &= what_the_protocol_needs(r, &mut f, &what, proto, kind, &given);
     }
 
     let mut extensions = Extensions::new();
@@ -314,7 +214,138 @@ fn dependency(
     })
 }
 
-/// A host must be a bare name or address: no scheme, path, port or credentials.
+/// A dependency's `protocol` (required); an unknown one is kept, with a warning.
+fn dependency_protocol(r: &mut Reader<'_>, f: &mut Fields<'_, '_>, what: &str) -> Option<Protocol> {
+    let (p, _) = r.required(
+        f,
+        "protocol",
+        what,
+        Some(format!("one of: {}", Protocol::KNOWN.join(", "))),
+    )?;
+    let s = r.string(p, "protocol")?;
+    let proto = Protocol::from_name(&s);
+    if let Protocol::Other(other) = &proto {
+        let hint = did_you_mean(other, &Protocol::KNOWN).map_or_else(
+            || format!("known protocols: {}", Protocol::KNOWN.join(", ")),
+            |k| format!("did you mean \"{k}\"?"),
+        );
+        r.warn(
+            p.span,
+            "unknown-protocol",
+            format!("unknown protocol \"{other}\" in {what}: only host and port are checked"),
+            Some(hint),
+        );
+    }
+    Some(proto)
+}
+
+/// A dependency's `type`: only `dynamic-target` exists.
+fn dependency_kind(r: &mut Reader<'_>, text: &str, span: Span) -> Option<DependencyKind> {
+    if text == "dynamic-target" {
+        return Some(DependencyKind::DynamicTarget);
+    }
+    r.error(
+        span,
+        "dependency-type",
+        format!("unknown dependency type \"{text}\""),
+        Some("the only type is dynamic-target (hosts known at run time, limited by cidr and dynPorts); remove type for a fixed host".into()),
+    );
+    None
+}
+
+/// Which of a dependency's keys were given (and its host, to check).
+struct Given<'a> {
+    host: Option<&'a (String, Span)>,
+    database: bool,
+    user: bool,
+    subject: bool,
+    container: bool,
+    port: bool,
+    cidr: bool,
+    /// `cidr` is written, valid or not.
+    cidr_written: bool,
+    dyn_ports: bool,
+}
+
+/// Checks that a dependency has what its protocol and type need (a dynamic target: `cidr` and
+/// `dynPorts`; postgresql: `host`, `database`, `user`; …) and warns about what a fixed host
+/// ignores. False when something required is missing or the host is not valid.
+fn what_the_protocol_needs(
+    r: &mut Reader<'_>,
+    f: &mut Fields<'_, '_>,
+    what: &str,
+    proto: &Protocol,
+    kind: Option<DependencyKind>,
+    given: &Given<'_>,
+) -> bool {
+    let anchor = f.anchor;
+    let need = |r: &mut Reader<'_>, present: bool, key: &str, example: &str| -> bool {
+        if !present {
+            r.error(
+                anchor,
+                "missing-key",
+                format!("{what} ({proto}) is missing \"{key}\""),
+                Some(format!("e.g. {key}: {example}")),
+            );
+        }
+        present
+    };
+    let mut ok = true;
+    if kind == Some(DependencyKind::DynamicTarget) {
+        // An invalid cidr was reported where it is written; "missing" would say it twice.
+        ok &= need(r, given.cidr_written, "cidr", "\"0.0.0.0/0\"");
+        ok &= need(r, given.dyn_ports, "dynPorts", "[\"443/TCP\"]");
+        return ok;
+    }
+    for (key, present) in [("cidr", given.cidr), ("dynPorts", given.dyn_ports)] {
+        if present {
+            let at = f.entry(key).map_or(anchor, |e| e.key_span);
+            r.warn(
+                at,
+                "ignored-key",
+                format!("\"{key}\" is ignored: {what} is not a dynamic-target"),
+                Some("add type: dynamic-target, or remove it".into()),
+            );
+        }
+    }
+    let host = given.host.is_some();
+    match proto {
+        Protocol::Https | Protocol::Http | Protocol::Nats | Protocol::Blob | Protocol::S3 => {
+            ok &= need(r, host, "host", "api.example.com");
+        }
+        Protocol::Postgresql => {
+            ok &= need(r, host, "host", "db.example.com");
+            ok &= need(r, given.database, "database", "appdb");
+            ok &= need(r, given.user, "user", "app");
+        }
+        Protocol::Jsr | Protocol::Npm => {
+            ok &= need(r, host, "host", "\"@db/postgres\" (the package)");
+        }
+        Protocol::Other(_) => {
+            if !given.port {
+                r.error(
+                    anchor,
+                    "missing-key",
+                    format!("{what} has protocol \"{proto}\", which has no default port"),
+                    Some("add port: <number>, or use a known protocol".into()),
+                );
+                ok = false;
+            }
+        }
+    }
+    match proto {
+        Protocol::Nats => ok &= need(r, given.subject, "subject", "orders.created"),
+        Protocol::Blob => ok &= need(r, given.container, "container", "reports"),
+        _ => {}
+    }
+    if let Some((h, span)) = given.host
+        && !proto.is_package()
+    {
+        ok &= check_host(r, h, *span);
+    }
+    ok
+}
+
 fn check_host(r: &mut Reader<'_>, host: &str, span: Span) -> bool {
     let (problem, fixed) = if let Some((_, rest)) = host.split_once("://") {
         (

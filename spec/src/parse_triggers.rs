@@ -47,7 +47,6 @@ fn trigger(
 ) -> Option<Trigger> {
     let what = format!("trigger {n}");
     let mut f = r.fields(v, &what, v.span)?;
-    let mut ok = true;
     let ty = r
         .required(
             &mut f,
@@ -56,123 +55,24 @@ fn trigger(
             Some("one of: manual, cron, webhook, queue".into()),
         )
         .and_then(|(t, _)| Some((r.string(t, "type")?, t.span)));
-    let name = match f.value("name") {
-        Some((nv, _)) => {
-            let s = r.string(nv, "trigger name");
-            let checked = s.and_then(|s| r.id(nv.span, TriggerName::new(s), "trigger-name-format"));
-            ok &= checked.is_some();
-            if let Some(name) = &checked {
-                if let Some((_, line)) = names.iter().find(|(n, _)| n == name) {
-                    r.error(
-                        nv.span,
-                        "duplicate-trigger-name",
-                        format!("trigger name \"{name}\" is used twice"),
-                        Some(format!(
-                            "it is first used on line {line}; trigger names must be unique"
-                        )),
-                    );
-                    ok = false;
-                }
-                names.push((name.clone(), nv.span.start.line()));
-            }
-            checked
-        }
-        None => None,
+    let (name, ok) = match f.value("name") {
+        Some((nv, _)) => trigger_name(r, nv, names),
+        None => (None, true),
     };
-    let schedule = text(r, &mut f, "schedule");
-    let path = text(r, &mut f, "path");
-    let subject = text(r, &mut f, "subject");
-    let provider = text(r, &mut f, "provider");
-    let event = text(r, &mut f, "event");
-    let actions = f
-        .value("actions")
-        .and_then(|(v, _)| r.string_list(v, "actions"));
+    let fields = TriggerFields {
+        schedule: text(r, &mut f, "schedule"),
+        path: text(r, &mut f, "path"),
+        subject: text(r, &mut f, "subject"),
+        provider: text(r, &mut f, "provider"),
+        event: text(r, &mut f, "event"),
+        actions: f
+            .value("actions")
+            .and_then(|(v, _)| r.string_list(v, "actions")),
+    };
     let anchor = f.anchor;
-    let kind = match ty {
-        None => None,
-        Some((t, span)) => match t.as_str() {
-            "manual" => Some(TriggerKind::Manual),
-            "cron" => match &schedule {
-                None => {
-                    r.error(
-                        anchor,
-                        "missing-key",
-                        format!("{what} (cron) is missing \"schedule\""),
-                        Some("e.g. schedule: \"0 9 * * *\" (every day at 09:00)".into()),
-                    );
-                    None
-                }
-                Some((s, sspan)) => match CronSchedule::parse(s) {
-                    Ok(schedule) => Some(TriggerKind::Cron { schedule }),
-                    Err(m) => {
-                        r.error(
-                            *sspan,
-                            "cron-schedule",
-                            m,
-                            Some("minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-6 (0 is Sunday), e.g. \"*/5 * * * *\"".into()),
-                        );
-                        None
-                    }
-                },
-            },
-            "webhook" => webhook(
-                r,
-                &what,
-                anchor,
-                provider.as_ref(),
-                path.as_ref(),
-                event.clone(),
-                actions.clone(),
-            ),
-            "queue" => match &subject {
-                None => {
-                    r.error(
-                        anchor,
-                        "missing-key",
-                        format!("{what} (queue) is missing \"subject\""),
-                        Some("e.g. subject: orders.created".into()),
-                    );
-                    None
-                }
-                Some((s, _)) => Some(TriggerKind::Queue { subject: s.clone() }),
-            },
-            other => {
-                let hint = did_you_mean(other, &TRIGGER_TYPES).map_or_else(
-                    || "one of: manual, cron, webhook, queue".to_string(),
-                    |k| format!("did you mean \"{k}\"?"),
-                );
-                r.error(
-                    span,
-                    "trigger-type",
-                    format!("unknown trigger type \"{other}\""),
-                    Some(hint),
-                );
-                None
-            }
-        },
-    };
-    // Fields that belong to another trigger type are ignored; say so.
+    let kind = ty.and_then(|(t, span)| trigger_kind(r, &what, anchor, &t, span, &fields));
     if let Some(k) = &kind {
-        let ty = k.type_name();
-        let stray: [(&str, bool, &[&str]); 6] = [
-            ("schedule", schedule.is_some(), &["cron"]),
-            ("subject", subject.is_some(), &["queue"]),
-            ("provider", provider.is_some(), &["webhook"]),
-            ("path", path.is_some(), &["webhook"]),
-            ("event", event.is_some(), &["webhook"]),
-            ("actions", actions.is_some(), &["webhook"]),
-        ];
-        for (key, present, types) in stray {
-            if present && !types.contains(&ty) {
-                let at = f.entry(key).map_or(anchor, |e| e.key_span);
-                r.warn(
-                    at,
-                    "ignored-key",
-                    format!("\"{key}\" is ignored on a {ty} trigger"),
-                    Some(format!("it only applies to {} triggers", types.join("/"))),
-                );
-            }
-        }
+        warn_stray_fields(r, &mut f, k, &fields);
     }
     let mut extensions = Extensions::new();
     r.finish(
@@ -190,7 +90,151 @@ fn trigger(
     })
 }
 
-/// An optional string field with its span.
+/// The fields of a trigger that belong to one type or another.
+struct TriggerFields {
+    schedule: Option<(String, Span)>,
+    path: Option<(String, Span)>,
+    subject: Option<(String, Span)>,
+    provider: Option<(String, Span)>,
+    event: Option<(String, Span)>,
+    actions: Option<Vec<(String, Span)>>,
+}
+
+/// A trigger's `name`, checked and unique among the triggers seen so far (`names`, with the
+/// line each is on). The flag is false when the name is rejected.
+fn trigger_name(
+    r: &mut Reader<'_>,
+    nv: &Node<'_>,
+    names: &mut Vec<(TriggerName, usize)>,
+) -> (Option<TriggerName>, bool) {
+    let s = r.string(nv, "trigger name");
+    let checked = s.and_then(|s| r.id(nv.span, TriggerName::new(s), "trigger-name-format"));
+    let mut ok = checked.is_some();
+    if let Some(name) = &checked {
+        if let Some((_, line)) = names.iter().find(|(n, _)| n == name) {
+            r.error(
+                nv.span,
+                "duplicate-trigger-name",
+                format!("trigger name \"{name}\" is used twice"),
+                Some(format!(
+                    "it is first used on line {line}; trigger names must be unique"
+                )),
+            );
+            ok = false;
+        }
+        names.push((name.clone(), nv.span.start.line()));
+    }
+    (checked, ok)
+}
+
+/// The trigger of type `ty` (written at `span`) with what that type needs from `fields`.
+fn trigger_kind(
+    r: &mut Reader<'_>,
+    what: &str,
+    anchor: Span,
+    ty: &str,
+    span: Span,
+    fields: &TriggerFields,
+) -> Option<TriggerKind> {
+    match ty {
+        "manual" => Some(TriggerKind::Manual),
+        "cron" => cron(r, what, anchor, fields.schedule.as_ref()),
+        "webhook" => webhook(
+            r,
+            what,
+            anchor,
+            fields.provider.as_ref(),
+            fields.path.as_ref(),
+            fields.event.as_ref().cloned(),
+            fields.actions.clone(),
+        ),
+        "queue" => match &fields.subject {
+            None => {
+                r.error(
+                    anchor,
+                    "missing-key",
+                    format!("{what} (queue) is missing \"subject\""),
+                    Some("e.g. subject: orders.created".into()),
+                );
+                None
+            }
+            Some((s, _)) => Some(TriggerKind::Queue { subject: s.clone() }),
+        },
+        other => {
+            let hint = did_you_mean(other, &TRIGGER_TYPES).map_or_else(
+                || "one of: manual, cron, webhook, queue".to_string(),
+                |k| format!("did you mean \"{k}\"?"),
+            );
+            r.error(
+                span,
+                "trigger-type",
+                format!("unknown trigger type \"{other}\""),
+                Some(hint),
+            );
+            None
+        }
+    }
+}
+
+fn cron(
+    r: &mut Reader<'_>,
+    what: &str,
+    anchor: Span,
+    schedule: Option<&(String, Span)>,
+) -> Option<TriggerKind> {
+    let Some((s, sspan)) = schedule else {
+        r.error(
+            anchor,
+            "missing-key",
+            format!("{what} (cron) is missing \"schedule\""),
+            Some("e.g. schedule: \"0 9 * * *\" (every day at 09:00)".into()),
+        );
+        return None;
+    };
+    match CronSchedule::parse(s) {
+        Ok(schedule) => Some(TriggerKind::Cron { schedule }),
+        Err(m) => {
+            r.error(
+                *sspan,
+                "cron-schedule",
+                m,
+                Some("minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-6 (0 is Sunday), e.g. \"*/5 * * * *\"".into()),
+            );
+            None
+        }
+    }
+}
+
+/// Fields that belong to another trigger type are ignored; says so.
+fn warn_stray_fields(
+    r: &mut Reader<'_>,
+    f: &mut Fields<'_, '_>,
+    kind: &TriggerKind,
+    fields: &TriggerFields,
+) {
+    let ty = kind.type_name();
+    let anchor = f.anchor;
+    let stray: [(&str, bool, &[&str]); 6] = [
+        ("schedule", fields.schedule.is_some(), &["cron"]),
+        ("subject", fields.subject.is_some(), &["queue"]),
+        ("provider", fields.provider.is_some(), &["webhook"]),
+        ("path", fields.path.is_some(), &["webhook"]),
+        ("event", fields.event.is_some(), &["webhook"]),
+        ("actions", fields.actions.is_some(), &["webhook"]),
+    ];
+    for (key, present, types) in stray {
+        if present && !types.contains(&ty) {
+            let at = f.entry(key).map_or(anchor, |e| e.key_span);
+            r.warn(
+                at,
+                "ignored-key",
+                format!("\"{key}\" is ignored on a {ty} trigger"),
+                Some(format!("it only applies to {} triggers", types.join("/"))),
+            );
+        }
+    }
+}
+
 fn text(r: &mut Reader<'_>, f: &mut Fields<'_, '_>, key: &str) -> Option<(String, Span)> {
     f.value(key)
         .and_then(|(v, _)| Some((r.string(v, key)?, v.span)))
