@@ -37,23 +37,65 @@ impl Histogram {
         self.sum += seconds;
     }
 
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
-        let sep = if labels.is_empty() { "" } else { "," };
+    /// `<family>_bucket{…,le="…"}` for every bound and `+Inf`, then `_sum` and `_count`.
+    fn render(&self, t: &mut Text, labels: &[(&str, &str)]) {
+        let name = t.family;
         for (bound, c) in BUCKETS.iter().zip(self.counts.iter()) {
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {c}");
+            let le = bound.to_string();
+            t.line(&format!("{name}_bucket"), &with(labels, ("le", &le)), c);
         }
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
-            self.count
+        t.line(
+            &format!("{name}_bucket"),
+            &with(labels, ("le", "+Inf")),
+            self.count,
         );
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
-        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
+        t.line(&format!("{name}_sum"), labels, self.sum);
+        t.line(&format!("{name}_count"), labels, self.count);
+    }
+}
+
+/// `labels` with one more at the end.
+fn with<'a>(labels: &[(&'a str, &'a str)], last: (&'a str, &'a str)) -> Vec<(&'a str, &'a str)> {
+    let mut v = labels.to_vec();
+    v.push(last);
+    v
+}
+
+/// The text exposition being written: a family's `# HELP`/`# TYPE` header, then its samples.
+#[derive(Debug, Default)]
+struct Text {
+    out: String,
+    /// The family being written.
+    family: &'static str,
+}
+
+impl Text {
+    /// Starts a family.
+    fn family(&mut self, name: &'static str, kind: &str, help: &str) -> &mut Self {
+        let _ = writeln!(self.out, "# HELP {name} {help}");
+        let _ = writeln!(self.out, "# TYPE {name} {kind}");
+        self.family = name;
+        self
+    }
+
+    /// One sample of the current family.
+    fn sample(&mut self, labels: &[(&str, &str)], value: impl std::fmt::Display) -> &mut Self {
+        let name = self.family;
+        self.line(name, labels, value);
+        self
+    }
+
+    /// `name{k="v",…} value`, label values escaped; no braces without labels.
+    fn line(&mut self, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+        let _ = write!(self.out, "{name}");
+        if !labels.is_empty() {
+            let set: Vec<String> = labels
+                .iter()
+                .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+                .collect();
+            let _ = write!(self.out, "{{{}}}", set.join(","));
+        }
+        let _ = writeln!(self.out, " {value}");
     }
 }
 
@@ -145,141 +187,112 @@ impl Metrics {
         info: (&str, &str, u64),
     ) -> String {
         let m = self.lock();
-        let mut out = String::with_capacity(4096);
+        let mut t = Text::default();
         let (workflow, version, generation) = info;
-        header(
-            &mut out,
+        let generation = generation.to_string();
+        t.family(
             "tentacular_workflow_info",
             "gauge",
             "The workflow being served; the value is always 1.",
+        )
+        .sample(
+            &[
+                ("workflow", workflow),
+                ("version", version),
+                ("generation", &generation),
+            ],
+            1,
         );
-        let _ = writeln!(
-            out,
-            "tentacular_workflow_info{{workflow=\"{}\",version=\"{}\",generation=\"{generation}\"}} 1",
-            escape(workflow),
-            escape(version)
-        );
-
-        header(
-            &mut out,
-            "tentacular_runs_total",
-            "counter",
-            "Workflow runs finished, by what started them (manual is /run).",
-        );
-        for t in TRIGGERS {
-            let _ = writeln!(
-                out,
-                "tentacular_runs_total{{trigger=\"{t}\"}} {}",
-                m.runs.get(t).copied().unwrap_or(0)
-            );
-        }
-        header(
-            &mut out,
-            "tentacular_run_failures_total",
-            "counter",
-            "Finished runs with success=false, by what started them.",
-        );
-        for t in TRIGGERS {
-            let _ = writeln!(
-                out,
-                "tentacular_run_failures_total{{trigger=\"{t}\"}} {}",
-                m.failures.get(t).copied().unwrap_or(0)
-            );
-        }
-        header(
-            &mut out,
-            "tentacular_runs_in_flight",
-            "gauge",
-            "Runs executing now.",
-        );
-        let _ = writeln!(out, "tentacular_runs_in_flight {in_flight}");
-        header(
-            &mut out,
+        m.render_runs(&mut t);
+        t.family("tentacular_runs_in_flight", "gauge", "Runs executing now.")
+            .sample(&[], in_flight);
+        t.family(
             "tentacular_runs_max_in_flight",
             "gauge",
             "The most runs allowed at once (--max-in-flight).",
-        );
-        let _ = writeln!(out, "tentacular_runs_max_in_flight {max_in_flight}");
-        header(
-            &mut out,
+        )
+        .sample(&[], max_in_flight);
+        t.family(
             "tentacular_runs_rejected_total",
             "counter",
             "Runs refused with 429 Too Many Requests (or skipped, for cron) because max-in-flight runs were executing.",
-        );
-        let _ = writeln!(
-            out,
-            "tentacular_runs_rejected_total {}",
-            self.rejected.load(Ordering::Relaxed)
-        );
-        header(
-            &mut out,
+        )
+        .sample(&[], self.rejected.load(Ordering::Relaxed));
+        t.family(
             "tentacular_run_duration_seconds",
             "histogram",
             "Wall time of whole runs.",
         );
-        m.run_duration
-            .render(&mut out, "tentacular_run_duration_seconds", "");
+        m.run_duration.render(&mut t, &[]);
+        m.render_nodes(&mut t);
+        m.render_webhooks_and_reloads(&mut t);
+        t.out
+    }
+}
 
-        header(
-            &mut out,
+impl Inner {
+    /// Runs and failed runs by trigger (every trigger kind, even at zero).
+    fn render_runs(&self, t: &mut Text) {
+        t.family(
+            "tentacular_runs_total",
+            "counter",
+            "Workflow runs finished, by what started them (manual is /run).",
+        );
+        for tr in TRIGGERS {
+            t.sample(&[("trigger", tr)], self.runs.get(tr).copied().unwrap_or(0));
+        }
+        t.family(
+            "tentacular_run_failures_total",
+            "counter",
+            "Finished runs with success=false, by what started them.",
+        );
+        for tr in TRIGGERS {
+            t.sample(
+                &[("trigger", tr)],
+                self.failures.get(tr).copied().unwrap_or(0),
+            );
+        }
+    }
+
+    /// Per-node durations and failures.
+    fn render_nodes(&self, t: &mut Text) {
+        t.family(
             "tentacular_node_duration_seconds",
             "histogram",
             "Wall time of each node, all attempts included, by node.",
         );
-        for (node, h) in &m.nodes {
-            h.render(
-                &mut out,
-                "tentacular_node_duration_seconds",
-                &format!("node=\"{}\"", escape(node)),
-            );
+        for (node, h) in &self.nodes {
+            h.render(t, &[("node", node)]);
         }
-        header(
-            &mut out,
+        t.family(
             "tentacular_node_failures_total",
             "counter",
             "Runs in which the node failed (after its retries), by node.",
         );
-        for (node, n) in &m.node_failures {
-            let _ = writeln!(
-                out,
-                "tentacular_node_failures_total{{node=\"{}\"}} {n}",
-                escape(node)
-            );
+        for (node, n) in &self.node_failures {
+            t.sample(&[("node", node)], n);
         }
+    }
 
-        header(
-            &mut out,
+    /// Webhook deliveries by provider and result, hot reloads by result.
+    fn render_webhooks_and_reloads(&self, t: &mut Text) {
+        t.family(
             "tentacular_webhook_deliveries_total",
             "counter",
             "Webhook deliveries by provider and result (matched, unmatched, invalid_signature, invalid_json, rejected).",
         );
-        for ((provider, result), n) in &m.webhooks {
-            let _ = writeln!(
-                out,
-                "tentacular_webhook_deliveries_total{{provider=\"{}\",result=\"{result}\"}} {n}",
-                escape(provider)
-            );
+        for ((provider, result), n) in &self.webhooks {
+            t.sample(&[("provider", provider), ("result", result)], n);
         }
-        header(
-            &mut out,
+        t.family(
             "tentacular_reloads_total",
             "counter",
             "Hot reloads (--watch), by result; on error the last good version keeps serving.",
         );
         for r in ["ok", "error"] {
-            let _ = writeln!(
-                out,
-                "tentacular_reloads_total{{result=\"{r}\"}} {}",
-                m.reloads.get(r).copied().unwrap_or(0)
-            );
+            t.sample(&[("result", r)], self.reloads.get(r).copied().unwrap_or(0));
         }
-        out
     }
-}
-
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
 /// Escapes a label value: backslash, double quote and newline.
@@ -299,8 +312,10 @@ mod tests {
         h.observe(0.0007);
         h.observe(0.02);
         h.observe(100.0);
-        let mut out = String::new();
-        h.render(&mut out, "x", "node=\"a\"");
+        let mut t = Text::default();
+        t.family("x", "histogram", "a test histogram");
+        h.render(&mut t, &[("node", "a")]);
+        let out = t.out;
         assert!(
             out.contains("x_bucket{node=\"a\",le=\"0.0005\"} 0\n"),
             "{out}"
