@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::{Value, json};
 use tentacular_spec::dag;
-use tentacular_spec::derived::{self, DependencyTarget, Derived};
+use tentacular_spec::derived::{self, DependencyTarget, Derived, NodeGrants};
 use tentacular_spec::plural;
-use tentacular_spec::{LoadedWorkflow, TriggerKind, Workflow};
+use tentacular_spec::{LoadedWorkflow, Trigger, TriggerKind, Workflow};
 
 use super::print_diagnostics;
 use crate::output::{Mark, Output, paint, style};
@@ -107,8 +107,26 @@ fn report(loaded: &LoadedWorkflow, derived: &Derived) -> Value {
 
 fn details(loaded: &LoadedWorkflow, derived: &Derived) -> String {
     let wf = &loaded.workflow;
-    let h = |t: &str| paint(style::HEAD, t);
-    let mut s = format!("{} {} {}\n", h("Workflow:"), wf.name, wf.version);
+    let mut s = overview(wf);
+    s.push_str(&format!("{}\n", head("Triggers:")));
+    for t in &wf.triggers {
+        s.push_str(&format!("  {}\n", trigger_line(t)));
+    }
+    if wf.contract.is_none() {
+        s.push_str(&format!("{} none (no contract)\n", head("Contract:")));
+        return s;
+    }
+    s.push_str(&derived_artifacts(derived));
+    s
+}
+
+fn head(t: &str) -> String {
+    paint(style::HEAD, t)
+}
+
+/// Name, version, description, counts and stages.
+fn overview(wf: &Workflow) -> String {
+    let mut s = format!("{} {} {}\n", head("Workflow:"), wf.name, wf.version);
     if let Some(d) = &wf.description {
         s.push_str(&format!("  {d}\n"));
     }
@@ -129,50 +147,52 @@ fn details(loaded: &LoadedWorkflow, derived: &Derived) -> String {
                 )
             })
             .collect();
-        s.push_str(&format!("{} {}\n", h("Stages:"), stages.join(" → ")));
+        s.push_str(&format!("{} {}\n", head("Stages:"), stages.join(" → ")));
     }
-    s.push_str(&format!("{}\n", h("Triggers:")));
-    for t in &wf.triggers {
-        let name = t
-            .name
-            .as_ref()
-            .map_or(String::new(), |n| format!(" \"{n}\""));
-        let what = match &t.kind {
-            TriggerKind::Manual => "manual (POST /run)".to_string(),
-            TriggerKind::Cron { schedule } => {
-                format!("cron {} ({})", schedule.as_str(), schedule.describe())
+    s
+}
+
+/// `cron 0 9 * * * (At 09:00) "nightly"`.
+fn trigger_line(t: &Trigger) -> String {
+    let name = t
+        .name
+        .as_ref()
+        .map_or(String::new(), |n| format!(" \"{n}\""));
+    let what = match &t.kind {
+        TriggerKind::Manual => "manual (POST /run)".to_string(),
+        TriggerKind::Cron { schedule } => {
+            format!("cron {} ({})", schedule.as_str(), schedule.describe())
+        }
+        TriggerKind::Webhook {
+            provider,
+            event,
+            actions,
+            ..
+        } => {
+            let mut w = format!("webhook /webhook/{}", provider.as_str());
+            if let Some(e) = event {
+                w.push_str(&format!(" event={e}"));
             }
-            TriggerKind::Webhook {
-                provider,
-                event,
-                actions,
-                ..
-            } => {
-                let mut w = format!("webhook /webhook/{}", provider.as_str());
-                if let Some(e) = event {
-                    w.push_str(&format!(" event={e}"));
-                }
-                if !actions.is_empty() {
-                    w.push_str(&format!(" actions={}", actions.join(",")));
-                }
-                w
+            if !actions.is_empty() {
+                w.push_str(&format!(" actions={}", actions.join(",")));
             }
-            TriggerKind::Queue { subject } => format!("queue {subject} (not served yet)"),
-        };
-        s.push_str(&format!("  {what}{name}\n"));
-    }
-    if wf.contract.is_none() {
-        s.push_str(&format!("{} none (no contract)\n", h("Contract:")));
-        return s;
-    }
-    s.push_str(&format!("{}\n", h("Derived artifacts:")));
-    let list = |items: Vec<String>| {
+            w
+        }
+        TriggerKind::Queue { subject } => format!("queue {subject} (not served yet)"),
+    };
+    format!("{what}{name}")
+}
+
+/// Secrets, egress and ingress rules, and each node's grants.
+fn derived_artifacts(derived: &Derived) -> String {
+    let list = |items: Vec<String>| -> String {
         if items.is_empty() {
             "    (none)\n".to_string()
         } else {
             items.iter().map(|i| format!("    {i}\n")).collect()
         }
     };
+    let mut s = format!("{}\n", head("Derived artifacts:"));
     s.push_str("  Secrets:\n");
     s.push_str(&list(
         derived.secrets.iter().map(ToString::to_string).collect(),
@@ -198,45 +218,57 @@ fn details(loaded: &LoadedWorkflow, derived: &Derived) -> String {
     ));
     s.push_str("  Grants:\n");
     for g in &derived.grants {
-        let items: Vec<String> = g
-            .grants
-            .iter()
-            .map(|gr| {
-                let at = match &gr.target {
-                    DependencyTarget::Host { host, port } => format!("{host}:{port}"),
-                    DependencyTarget::Cidr { cidr, ports } => format!(
-                        "{cidr} on {}",
-                        ports
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    DependencyTarget::Package { name, version } => {
-                        format!(
-                            "{name}{}",
-                            version.as_ref().map_or(String::new(), |v| format!("@{v}"))
-                        )
-                    }
-                };
-                let auth = match (&gr.auth_type, &gr.secret) {
-                    (Some(t), Some(sec)) => format!(", {t} {sec}"),
-                    _ => String::new(),
-                };
-                format!("{} ({} {at}{auth})", gr.dependency, gr.protocol)
-            })
-            .collect();
-        let shown = if items.is_empty() {
-            "(none)".to_string()
-        } else {
-            items.join("; ")
-        };
-        let note = if g.defaulted && !g.grants.is_empty() {
-            paint(style::DIM, " [no uses: everything]")
-        } else {
-            String::new()
-        };
-        s.push_str(&format!("    {}: {shown}{note}\n", g.node));
+        s.push_str(&grants_line(g));
     }
     s
+}
+
+/// `    fetch: github (https api.github.com:443, bearer-token github.token)`.
+fn grants_line(g: &NodeGrants) -> String {
+    let items: Vec<String> = g
+        .grants
+        .iter()
+        .map(|gr| {
+            let auth = match (&gr.auth_type, &gr.secret) {
+                (Some(t), Some(sec)) => format!(", {t} {sec}"),
+                _ => String::new(),
+            };
+            format!(
+                "{} ({} {}{auth})",
+                gr.dependency,
+                gr.protocol,
+                target_text(&gr.target)
+            )
+        })
+        .collect();
+    let shown = if items.is_empty() {
+        "(none)".to_string()
+    } else {
+        items.join("; ")
+    };
+    let note = if g.defaulted && !g.grants.is_empty() {
+        paint(style::DIM, " [no uses: everything]")
+    } else {
+        String::new()
+    };
+    format!("    {}: {shown}{note}\n", g.node)
+}
+
+/// `host:port`, `cidr on 443/TCP, 80/TCP` or `package@version`.
+fn target_text(target: &DependencyTarget) -> String {
+    match target {
+        DependencyTarget::Host { host, port } => format!("{host}:{port}"),
+        DependencyTarget::Cidr { cidr, ports } => format!(
+            "{cidr} on {}",
+            ports
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        DependencyTarget::Package { name, version } => format!(
+            "{name}{}",
+            version.as_ref().map_or(String::new(), |v| format!("@{v}"))
+        ),
+    }
 }
