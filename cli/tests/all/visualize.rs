@@ -1,6 +1,6 @@
 //! `tntc visualize`.
 
-use crate::support::{digest_workflow, golden, tempdir, tntc};
+use crate::support::{digest_workflow, golden, tempdir, tntc, write};
 
 #[test]
 fn mermaid_and_dot() {
@@ -54,6 +54,37 @@ fn write_puts_files_in_the_workflow_directory() {
 #[test]
 fn invalid_workflow_fails() {
     let t = tempdir();
+    // A missing directory: one error that names it, no diagram.
     let run = tntc(t.path(), &["visualize", "nope"]);
-    assert_eq!(run.code(), 1);
+    assert_eq!(run.code(), 1, "{}", run.transcript());
+    assert!(run.stdout().is_empty(), "{}", run.transcript());
+    assert!(
+        run.stderr().starts_with("error: nope: does not exist\n"),
+        "{}",
+        run.transcript()
+    );
+
+    // An invalid spec: the diagnostic with file:line:column, then one summary; no diagram, and
+    // nothing written with --write.
+    write(
+        &t.path().join("bad/workflow.yaml"),
+        "name: bad\nversion: \"1.0.0\"\ntriggers: [{type: manual}]\nnodes:\n  a: {path: ./nodes/a.ts, description: a}\n",
+    );
+    write(
+        &t.path().join("bad/nodes/a.ts"),
+        "export default async () => ({})\n",
+    );
+    let run = tntc(t.path(), &["visualize", "bad", "--write"]);
+    assert_eq!(run.code(), 1, "{}", run.transcript());
+    assert!(run.stdout().is_empty(), "{}", run.transcript());
+    let err = run.stderr();
+    assert!(
+        err.starts_with("bad/workflow.yaml:2:10: version \"1.0.0\" must be MAJOR.MINOR"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("error: bad/workflow.yaml: workflow spec has 1 error\n"),
+        "{err}"
+    );
+    assert!(!t.path().join("bad/workflow-diagram.md").exists());
 }
