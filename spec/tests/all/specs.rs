@@ -8,7 +8,7 @@ use tentacular_spec::Workflow;
 
 use crate::golden;
 
-fn specs(kind: &str) -> Vec<PathBuf> {
+pub fn specs(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/specs")
         .join(kind);
@@ -22,7 +22,7 @@ fn specs(kind: &str) -> Vec<PathBuf> {
     v
 }
 
-fn parse(path: &Path) -> Result<tentacular_spec::Parsed, tentacular_spec::SpecErrors> {
+pub fn parse(path: &Path) -> Result<tentacular_spec::Parsed, tentacular_spec::SpecErrors> {
     let source = std::fs::read_to_string(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     Workflow::parse(&source, name)
