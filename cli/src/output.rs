@@ -111,6 +111,16 @@ impl From<CheckStatus> for Mark {
     }
 }
 
+/// `  ✓ <name>: <message>` and a newline: one outcome in a report (a check, an audit, a drift
+/// finding).
+pub fn outcome_line(
+    mark: Mark,
+    name: impl std::fmt::Display,
+    message: impl std::fmt::Display,
+) -> String {
+    format!("  {mark} {name}: {message}\n")
+}
+
 /// `warning: …` on stderr.
 pub fn warn(out: &Output, text: impl std::fmt::Display) -> std::io::Result<()> {
     out.err(format!("{} {text}", paint(style::WARN, "warning:")))

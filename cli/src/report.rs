@@ -37,6 +37,17 @@ pub struct Verdict<'a, T> {
     pub report: &'a T,
 }
 
+/// `-o json` of a pass/fail report: prints it with `"passed"`, then ends the command as
+/// [`verdict`] does.
+pub fn json_verdict<T: serde::Serialize>(
+    out: &crate::output::Output,
+    passed: bool,
+    report: &T,
+) -> anyhow::Result<()> {
+    out.json_value(&Verdict { passed, report })?;
+    verdict(passed)
+}
+
 /// Prints `error: <message>` and one `caused by:` line per source, then gives exit code 1.
 /// A closed stdout (`tntc validate -o json | head -c1`) is not an error: exit 0 quietly.
 pub fn error(e: &anyhow::Error) -> ExitCode {

@@ -227,6 +227,14 @@ pub struct CronTrigger {
 }
 
 impl CronTrigger {
+    /// A trigger named `name` (if any) on `schedule`, parsed as [`CronSchedule::parse`] does.
+    pub fn parse(name: Option<&str>, schedule: &str) -> Result<Self, String> {
+        Ok(CronTrigger {
+            name: name.map(str::to_string),
+            schedule: CronSchedule::parse(schedule)?,
+        })
+    }
+
     /// The run's input: `{"trigger": name}`, or `{}` without a name.
     pub fn input(&self) -> Value {
         match &self.name {
@@ -404,19 +412,17 @@ mod tests {
 
     use super::*;
 
-    fn t(name: Option<&str>, s: &str) -> CronTrigger {
-        CronTrigger {
-            name: name.map(str::to_string),
-            schedule: CronSchedule::parse(s).unwrap(),
-        }
-    }
-
     #[test]
     fn input_names_the_trigger() {
         assert_eq!(
-            t(Some("nightly"), "@daily").input(),
+            CronTrigger::parse(Some("nightly"), "@daily")
+                .unwrap()
+                .input(),
             json!({"trigger": "nightly"})
         );
-        assert_eq!(t(None, "@daily").input(), json!({}));
+        assert_eq!(
+            CronTrigger::parse(None, "@daily").unwrap().input(),
+            json!({})
+        );
     }
 }

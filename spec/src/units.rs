@@ -35,6 +35,26 @@ pub enum SizeUnits {
     Flag,
 }
 
+/// Every byte unit: its spelling, its size, and the first of [`SizeUnits`] that accepts it.
+const SIZE_UNITS: [(&str, u64, SizeUnits); 16] = [
+    ("", 1, SizeUnits::Quantity),
+    ("Ki", 1 << 10, SizeUnits::Quantity),
+    ("Mi", 1 << 20, SizeUnits::Quantity),
+    ("Gi", 1 << 30, SizeUnits::Quantity),
+    ("k", 1_000, SizeUnits::Quantity),
+    ("K", 1_000, SizeUnits::Quantity),
+    ("M", 1_000_000, SizeUnits::Quantity),
+    ("G", 1_000_000_000, SizeUnits::Quantity),
+    ("B", 1, SizeUnits::Flag),
+    ("KiB", 1 << 10, SizeUnits::Flag),
+    ("MiB", 1 << 20, SizeUnits::Flag),
+    ("GiB", 1 << 30, SizeUnits::Flag),
+    ("kB", 1_000, SizeUnits::Flag),
+    ("KB", 1_000, SizeUnits::Flag),
+    ("MB", 1_000_000, SizeUnits::Flag),
+    ("GB", 1_000_000_000, SizeUnits::Flag),
+];
+
 /// Splits the leading integer from the rest.
 fn number_and_unit(text: &str) -> Result<(u64, &str), UnitError> {
     let split = text
@@ -65,31 +85,13 @@ pub fn parse_size(text: &str, units: SizeUnits) -> Result<u64, UnitError> {
         SizeUnits::Quantity => unit,
         SizeUnits::Flag => unit.trim(),
     };
-    let quantity = match unit {
-        "" => Some(1),
-        "Ki" => Some(1 << 10),
-        "Mi" => Some(1 << 20),
-        "Gi" => Some(1 << 30),
-        "k" | "K" => Some(1_000),
-        "M" => Some(1_000_000),
-        "G" => Some(1_000_000_000),
-        _ => None,
-    };
-    let flag = || match unit {
-        "B" => Some(1),
-        "KiB" => Some(1 << 10),
-        "MiB" => Some(1 << 20),
-        "GiB" => Some(1 << 30),
-        "kB" | "KB" => Some(1_000),
-        "MB" => Some(1_000_000),
-        "GB" => Some(1_000_000_000),
-        _ => None,
-    };
-    let mult: u64 = match (quantity, units) {
-        (Some(m), _) => m,
-        (None, SizeUnits::Flag) => flag().ok_or_else(|| UnitError::UnknownUnit(unit.into()))?,
-        (None, SizeUnits::Quantity) => return Err(UnitError::UnknownUnit(unit.into())),
-    };
+    let mult = SIZE_UNITS
+        .iter()
+        .find(|(name, _, spelling)| {
+            *name == unit && (*spelling == SizeUnits::Quantity || units == SizeUnits::Flag)
+        })
+        .map(|(_, mult, _)| *mult)
+        .ok_or_else(|| UnitError::UnknownUnit(unit.into()))?;
     n.checked_mul(mult).ok_or(UnitError::TooLarge)
 }
 

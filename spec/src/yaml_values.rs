@@ -7,6 +7,25 @@ use serde_json::{Map, Number, Value};
 use crate::yaml::{Node, Reader, kind, scalar_key, unwrap_tag};
 
 impl Reader<'_> {
+    /// Reports that `node`, which is `what`, is not `must` (e.g. "a string"); gives nothing.
+    fn expected<T>(
+        &mut self,
+        node: &Node<'_>,
+        code: &'static str,
+        what: &str,
+        must: &str,
+        hint: Option<String>,
+    ) -> Option<T> {
+        let found = kind(node);
+        self.error(
+            node.span,
+            code,
+            format!("{what} must be {must}, found {found}"),
+            hint,
+        );
+        None
+    }
+
     /// A string. Numbers and booleans are errors with a hint to quote them.
     pub(crate) fn string(&mut self, node: &Node<'_>, what: &str) -> Option<String> {
         match &unwrap_tag(node).data {
@@ -14,23 +33,15 @@ impl Reader<'_> {
             YamlData::Representation(s, _, _) => Some(s.to_string()),
             YamlData::Value(_) => {
                 let raw = self.text(node.span);
-                self.error(
-                    node.span,
+                self.expected(
+                    node,
                     "expected-string",
-                    format!("{what} must be a string, found {}", kind(node)),
+                    what,
+                    "a string",
                     Some(format!("quote it: \"{raw}\"")),
-                );
-                None
+                )
             }
-            _ => {
-                self.error(
-                    node.span,
-                    "expected-string",
-                    format!("{what} must be a string, found {}", kind(node)),
-                    None,
-                );
-                None
-            }
+            _ => self.expected(node, "expected-string", what, "a string", None),
         }
     }
 
@@ -40,15 +51,7 @@ impl Reader<'_> {
             YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
             YamlData::Value(Scalar::Null) => Some(String::new()),
             YamlData::Value(_) | YamlData::Representation(..) => Some(self.text(node.span)),
-            _ => {
-                self.error(
-                    node.span,
-                    "expected-string",
-                    format!("{what} must be a string, found {}", kind(node)),
-                    None,
-                );
-                None
-            }
+            _ => self.expected(node, "expected-string", what, "a string", None),
         }
     }
 
@@ -76,15 +79,7 @@ impl Reader<'_> {
                 );
                 None
             }
-            None => {
-                self.error(
-                    node.span,
-                    "expected-integer",
-                    format!("{what} must be a whole number, found {}", kind(node)),
-                    None,
-                );
-                None
-            }
+            None => self.expected(node, "expected-integer", what, "a whole number", None),
         }
     }
 
@@ -97,15 +92,7 @@ impl Reader<'_> {
     ) -> Option<&'n [Node<'a>]> {
         match &unwrap_tag(node).data {
             YamlData::Sequence(items) => Some(items.as_slice()),
-            _ => {
-                self.error(
-                    node.span,
-                    "expected-list",
-                    format!("{what} must be a list, found {}", kind(node)),
-                    hint,
-                );
-                None
-            }
+            _ => self.expected(node, "expected-list", what, "a list", hint),
         }
     }
 

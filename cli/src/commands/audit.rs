@@ -10,9 +10,9 @@ use tentacular_kube::config::{Resolved, Source};
 use super::deploy_input::deploy_input;
 use super::kube_flags::{Extra, KubeFlags, connect};
 use super::{load_workflow, runtime};
-use crate::output::Mark;
+use crate::output::outcome_line;
 use crate::output::{Output, paint, style};
-use crate::report::{Verdict, verdict};
+use crate::report::json_verdict;
 use tentacular_spec::plural;
 
 /// Compares the deployed objects with the manifests `tntc deploy` would generate from the
@@ -55,11 +55,7 @@ impl Audit {
         })?;
         let passed = report.passed();
         if out.json() {
-            out.json_value(&Verdict {
-                passed,
-                report: &report,
-            })?;
-            return verdict(passed);
+            return json_verdict(out, passed, &report);
         }
         let mut text = format!(
             "{} {} in namespace {}\n",
@@ -68,12 +64,7 @@ impl Audit {
             report.namespace
         );
         for c in &report.checks {
-            text.push_str(&format!(
-                "  {} {}: {}\n",
-                Mark::from(c.status),
-                c.name,
-                c.message
-            ));
+            text.push_str(&outcome_line(c.status.into(), &c.name, &c.message));
             for p in &c.problems {
                 text.push_str(&format!("      - {p}\n"));
             }

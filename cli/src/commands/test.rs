@@ -9,7 +9,7 @@ use tentacular_engine::test_runner::{self, TestOptions, TestReport};
 use tentacular_spec::NodeId;
 
 use super::{load_workflow, runtime, sandbox};
-use crate::output::{Mark, Output, paint, style};
+use crate::output::{Mark, Output, outcome_line, paint, style};
 use crate::report::verdict;
 
 /// Runs a workflow's fixtures (`tests/fixtures/<node>[.<case>].json`) in the sandbox.
@@ -133,23 +133,10 @@ fn render(report: &TestReport) -> String {
             "\n{}\n",
             paint(style::HEAD, "=== Contract Drift Report ===")
         ));
-        for v in &d.violations {
-            s.push_str(&format!(
-                "  {} {}: {}\n      → {}\n",
-                Mark::Fail,
-                v.kind,
-                v.message,
-                v.suggestion
-            ));
-        }
-        for w in &d.warnings {
-            s.push_str(&format!(
-                "  {} {}: {}\n      → {}\n",
-                Mark::Warn,
-                w.kind,
-                w.message,
-                w.suggestion
-            ));
+        let findings = d.violations.iter().map(|v| (Mark::Fail, v));
+        for (mark, f) in findings.chain(d.warnings.iter().map(|w| (Mark::Warn, w))) {
+            s.push_str(&outcome_line(mark, f.kind, &f.message));
+            s.push_str(&format!("      → {}\n", f.suggestion));
         }
     }
     s

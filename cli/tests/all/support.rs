@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub use tentacular_test_support::missing;
+
 /// A finished run of `tntc`.
 pub struct Run {
     pub args: Vec<String>,
@@ -78,13 +80,11 @@ fn golden_path(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Asserts that `actual` equals the golden file `name`, exactly (text, no wildcards);
-/// `SNAPSHOTS=overwrite` rewrites it (`snapbox`).
+/// Asserts that `actual` equals the golden file `name`, exactly; `SNAPSHOTS=overwrite` rewrites
+/// it.
+#[track_caller]
 pub fn golden(name: &str, actual: &str) {
-    snapbox::Assert::new().action_env("SNAPSHOTS").eq(
-        actual,
-        snapbox::Data::read_from(&golden_path(name), Some(snapbox::data::DataFormat::Text)).raw(),
-    );
+    tentacular_test_support::golden(&golden_path(name), actual);
 }
 
 /// A workflow with a contract, two nodes, secrets and a webhook, in `dir/name`.
@@ -189,23 +189,6 @@ fn testenv_var(test: &str, var: &str) -> Option<PathBuf> {
             None
         }
     }
-}
-
-/// True under CI (`CI` set to anything but empty, `0` or `false`, as CI systems set it): there a
-/// missing component is a failure, not a skip.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
-}
-
-/// Reports that `test` cannot run here for want of `component`; `how` says how to provide it.
-/// Under CI this panics, so the test fails; elsewhere it prints a loud SKIP line and the caller
-/// returns, so the test passes without having checked anything.
-pub fn missing(test: &str, component: &str, how: &str) {
-    assert!(
-        !in_ci(),
-        "{test} needs {component}, which CI (CI=true) must provide: {how}"
-    );
-    eprintln!("\n*** SKIP {test}: {component} is missing. {how}\n");
 }
 
 /// A namespace name unique to this test process and call: `tntc-cli-<what>-<pid>-<n>`.

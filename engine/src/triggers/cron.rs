@@ -128,13 +128,9 @@ fn fire(app: &App, t: &CronTrigger) {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use tentacular_spec::CronSchedule;
 
     fn t(name: Option<&str>, s: &str) -> CronTrigger {
-        CronTrigger {
-            name: name.map(str::to_string),
-            schedule: CronSchedule::parse(s).unwrap(),
-        }
+        CronTrigger::parse(name, s).unwrap()
     }
 
     #[test]

@@ -21,6 +21,19 @@ fn engine() -> Command {
     engine_binary()
 }
 
+/// Starts the engine on `workflow` (port 0); it must exit 1. Its stderr.
+#[track_caller]
+fn fails_to_start(workflow: &Path) -> String {
+    let (code, _, err) = run_to_end(
+        engine()
+            .arg("--workflow")
+            .arg(workflow)
+            .args(["--port", "0"]),
+    );
+    assert_eq!(code, 1, "{err}");
+    err
+}
+
 #[test]
 fn startup_failures_print_a_clear_error_and_exit_1() {
     let (code, _, err) =
@@ -33,13 +46,7 @@ fn startup_failures_print_a_clear_error_and_exit_1() {
         "name: bad\nversion: \"1.0.0\"\ntriggers:\n  - type: manual\nnodes:\n  a:\n    path: ./a.ts\n",
         &[("a.ts", "export default async () => 1;\n")],
     );
-    let (code, _, err) = run_to_end(
-        engine()
-            .arg("--workflow")
-            .arg(dir.path())
-            .args(["--port", "0"]),
-    );
-    assert_eq!(code, 1, "{err}");
+    let err = fails_to_start(dir.path());
     assert!(
         err.contains("workflow.yaml:2:10: version \"1.0.0\" must be MAJOR.MINOR"),
         "{err}"
@@ -49,13 +56,7 @@ fn startup_failures_print_a_clear_error_and_exit_1() {
         "name: bad\nversion: \"1.0\"\ntriggers:\n  - type: manual\nnodes:\n  a:\n    path: ./a.ts\n",
         &[("a.ts", "export default async function run( {\n")],
     );
-    let (code, _, err) = run_to_end(
-        engine()
-            .arg("--workflow")
-            .arg(dir.path())
-            .args(["--port", "0"]),
-    );
-    assert_eq!(code, 1, "{err}");
+    let err = fails_to_start(dir.path());
     assert!(err.contains("node \"a\": a.ts:2:1: syntax error"), "{err}");
 
     let file = dir.path().join("a.ts");

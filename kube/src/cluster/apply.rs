@@ -12,9 +12,8 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PropagationPolicy};
 use kube::{Api, Resource};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use super::Cluster;
+use super::{Cluster, Object};
 use crate::error::Result;
 use crate::manifests::{self, Manifests, ObjectRef};
 
@@ -209,11 +208,7 @@ impl Cluster {
 
     async fn apply_one<K>(&self, ns: &str, obj: &K, opts: &ApplyOptions) -> Result<Action>
     where
-        K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + Serialize
-            + DeserializeOwned
-            + fmt::Debug,
+        K: Object<Scope = NamespaceResourceScope> + Serialize,
     {
         let api: Api<K> = Api::namespaced(self.client.clone(), ns);
         let name = obj.meta().name.clone().unwrap_or_default();
@@ -248,10 +243,7 @@ impl Cluster {
         dry_run: bool,
     ) -> Result<Vec<ObjectChange>>
     where
-        K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + fmt::Debug,
+        K: Object<Scope = NamespaceResourceScope>,
     {
         let api: Api<K> = Api::namespaced(self.client.clone(), ns);
         let resource = resource_name::<K>();

@@ -54,6 +54,17 @@ pub use status::{
 };
 pub use undeploy::UndeployReport;
 
+/// A Kubernetes object type a [`kube::Api`] can list (what the query helpers take).
+pub(crate) trait Object:
+    kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug
+{
+}
+
+impl<K> Object for K where
+    K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug
+{
+}
+
 /// Which cluster to talk to. By default, what kubectl would use: `$KUBECONFIG` (or
 /// `~/.kube/config`) and its current context, else the in-cluster service account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

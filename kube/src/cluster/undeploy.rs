@@ -1,19 +1,16 @@
 //! `undeploy`: delete every object carrying the workflow's labels, whatever its kind.
 
-use std::fmt;
-
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use kube::Api;
 use kube::api::{DeleteParams, ListParams, PropagationPolicy};
-use kube::{Api, Resource};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use super::Cluster;
 use super::apply::resource_name;
+use super::{Cluster, Object};
 use crate::error::{Result, is_not_found};
 use crate::manifests;
 
@@ -79,10 +76,7 @@ impl Cluster {
         selector: &str,
     ) -> Result<Vec<(String, String)>>
     where
-        K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + fmt::Debug,
+        K: Object<Scope = NamespaceResourceScope>,
     {
         let api: Api<K> = Api::namespaced(self.client.clone(), ns);
         let resource = resource_name::<K>();

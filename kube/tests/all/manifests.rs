@@ -25,14 +25,8 @@ pub fn word_counter() -> DeployInput {
         ("nodes/report.ts".into(), "export default async (_ctx, input) => input;\n".into()),
     ]);
     i.cron_triggers = vec![
-        CronTrigger {
-            name: None,
-            schedule: CronSchedule::parse("*/5 * * * *").unwrap(),
-        },
-        CronTrigger {
-            name: Some("nightly_report".into()),
-            schedule: CronSchedule::parse("0 3 * * *").unwrap(),
-        },
+        CronTrigger::parse(None, "*/5 * * * *").unwrap(),
+        CronTrigger::parse(Some("nightly_report"), "0 3 * * *").unwrap(),
     ];
     i.egress = vec![HostEgress {
         host: "api.example.com".into(),
@@ -58,10 +52,7 @@ fn everything() -> DeployInput {
             "export default async () => ({})\n".into(),
         ),
     ]);
-    i.cron_triggers = vec![CronTrigger {
-        name: Some("weekly".into()),
-        schedule: CronSchedule::parse("0 9 * * 1").unwrap(),
-    }];
+    i.cron_triggers = vec![CronTrigger::parse(Some("weekly"), "0 9 * * 1").unwrap()];
     i.has_webhook = true;
     i.webhook_namespaces = vec!["istio-system".into()];
     i.egress = vec![

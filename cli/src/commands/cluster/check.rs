@@ -10,9 +10,9 @@ use tentacular_kube::manifests;
 use crate::commands::deploy_input::deploy_input;
 use crate::commands::kube_flags::{Extra, KubeFlags, connect};
 use crate::commands::{load_workflow, runtime};
-use crate::output::Mark;
+use crate::output::{Mark, outcome_line};
 use crate::output::{Output, paint, style};
-use crate::report::{Verdict, verdict};
+use crate::report::json_verdict;
 use tentacular_spec::plural;
 
 /// Checks, in order: the API server answers; the RuntimeClass deploys ask for exists; the
@@ -82,11 +82,7 @@ impl Check {
         })?;
         let passed = report.passed();
         if out.json() {
-            out.json_value(&Verdict {
-                passed,
-                report: &report,
-            })?;
-            return verdict(passed);
+            return json_verdict(out, passed, &report);
         }
         out.out(render(&report))?;
         if passed {
@@ -126,12 +122,7 @@ fn render(report: &CheckReport) -> String {
         report.namespace
     );
     for c in &report.checks {
-        text.push_str(&format!(
-            "  {} {}: {}\n",
-            Mark::from(c.status),
-            c.name,
-            c.message
-        ));
+        text.push_str(&outcome_line(c.status.into(), &c.name, &c.message));
         for m in &c.missing {
             // `create networkpolicies.networking.k8s.io (needed by deploy)` → name the namespace.
             let line = match m.split_once(" (needed by ") {

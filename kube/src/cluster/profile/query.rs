@@ -1,21 +1,18 @@
 //! The queries behind [`Cluster::profile`]: each part of the cluster listed on its own, and
 //! what the user may not read noted in [`ClusterProfile::unknown`] instead of failing.
 
-use std::fmt::Debug;
-
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{LimitRange, Namespace, Node, Pod, ResourceQuota};
 use k8s_openapi::api::node::v1::RuntimeClass;
 use k8s_openapi::api::storage::v1::StorageClass;
+use kube::Api;
 use kube::api::ListParams;
-use kube::{Api, Resource};
-use serde::de::DeserializeOwned;
 
 use super::{
     CNIS, ClusterExtensions, ClusterProfile, NamespaceProfile, NodeProfile, RuntimeClassProfile,
     StorageClassProfile, distribution, guidance,
 };
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, Object};
 use crate::error::Result;
 use crate::manifests::DEFAULT_RUNTIME_CLASS;
 
@@ -113,69 +110,49 @@ impl Cluster {
 
     /// Every object `api` lists; when the list fails, none, and `unknown` says why
     /// (`"<what>: <error>"`).
-    async fn list_or_note<K>(
+    async fn list_or_note<K: Object>(
         &self,
         api: Api<K>,
         what: &str,
         resource: &str,
         namespace: Option<&str>,
         unknown: &mut Vec<String>,
-    ) -> Vec<K>
-    where
-        K: Resource + Clone + DeserializeOwned + Debug,
-    {
-        match api.list(&ListParams::default()).await {
-            Ok(l) => l.items,
-            Err(e) => {
-                unknown.push(format!(
-                    "{what}: {}",
-                    self.err("list", resource, namespace, e)
-                ));
-                Vec::new()
-            }
-        }
+    ) -> Vec<K> {
+        let listed = api.list(&ListParams::default()).await.map(|l| l.items);
+        self.or_note(listed, what, resource, namespace, unknown)
     }
 
-    /// The names of the objects `api` lists (metadata only); like [`Self::list_or_note`].
-    async fn names_or_note<K>(
+    /// The listed items, or none with a note in `unknown`.
+    fn or_note<T: Default>(
         &self,
-        api: Api<K>,
+        listed: std::result::Result<T, kube::Error>,
         what: &str,
         resource: &str,
         namespace: Option<&str>,
         unknown: &mut Vec<String>,
-    ) -> Vec<String>
-    where
-        K: Resource + Clone + DeserializeOwned + Debug,
-    {
-        match api.list_metadata(&ListParams::default()).await {
-            Ok(l) => l
-                .items
-                .into_iter()
-                .filter_map(|o| o.metadata.name)
-                .collect(),
-            Err(e) => {
-                unknown.push(format!(
-                    "{what}: {}",
-                    self.err("list", resource, namespace, e)
-                ));
-                Vec::new()
-            }
-        }
+    ) -> T {
+        listed.unwrap_or_else(|e| {
+            unknown.push(format!(
+                "{what}: {}",
+                self.err("list", resource, namespace, e)
+            ));
+            T::default()
+        })
     }
 
     /// The CNI plugin, guessed from the names of kube-system DaemonSets and pods, and whether it
     /// enforces NetworkPolicies.
     async fn cni(&self, unknown: &mut Vec<String>) -> Option<(&'static str, Option<bool>)> {
-        let mut names = self
-            .names_or_note(
-                Api::<DaemonSet>::namespaced(self.client.clone(), "kube-system"),
+        let daemon_sets: Vec<DaemonSet> = self
+            .list_or_note(
+                Api::namespaced(self.client.clone(), "kube-system"),
                 "kube-system daemonsets",
                 "daemonsets.apps",
                 Some("kube-system"),
                 unknown,
             )
             .await;
+        let mut names: Vec<String> = names_of(daemon_sets);
         // Pods add to the guess; a user who may not list them loses nothing worth a note.
         if let Ok(l) = Api::<Pod>::namespaced(self.client.clone(), "kube-system")
             .list_metadata(&ListParams::default())
@@ -220,17 +197,25 @@ impl Cluster {
             )
             .await;
         out.quotas = quotas.into_iter().map(quota_line).collect();
-        out.limit_ranges = self
-            .names_or_note(
-                Api::<LimitRange>::namespaced(self.client.clone(), ns),
+        let limit_ranges: Vec<LimitRange> = self
+            .list_or_note(
+                Api::namespaced(self.client.clone(), ns),
                 &format!("limit ranges in {ns}"),
                 "limitranges",
                 Some(ns),
                 unknown,
             )
             .await;
+        out.limit_ranges = names_of(limit_ranges);
         out
     }
+}
+
+fn names_of<K: Object>(objects: Vec<K>) -> Vec<String> {
+    objects
+        .into_iter()
+        .filter_map(|o| o.meta().name.clone())
+        .collect()
 }
 
 fn node_profile(n: &Node) -> NodeProfile {

@@ -1,21 +1,19 @@
 //! The queries behind `status`, `list` and waiting for a rollout.
 
 use std::collections::BTreeSet;
-use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Event, Pod, Service};
+use kube::Api;
 use kube::api::ListParams;
-use kube::{Api, Resource};
-use serde::de::DeserializeOwned;
 
 use super::{
     CronJobInfo, EventInfo, PodInfo, Readiness, StatusDetail, WorkflowStatus, WorkflowSummary,
 };
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, Object};
 use crate::error::{Error, Result};
 use crate::manifests::{self, ENGINE_PORT};
 
@@ -163,34 +161,35 @@ impl Cluster {
     }
 
     /// The objects of kind `K` in `ns` that `lp` selects; `resource` names them in errors.
-    async fn list_in<K>(&self, ns: &str, lp: &ListParams, resource: &str) -> Result<Vec<K>>
-    where
-        K: Resource<Scope = NamespaceResourceScope> + Clone + DeserializeOwned + Debug,
-        K::DynamicType: Default,
-    {
-        Api::<K>::namespaced(self.client.clone(), ns)
-            .list(lp)
-            .await
-            .map(|l| l.items)
-            .map_err(|e| self.err("list", resource, Some(ns), e))
+    async fn list_in<K: Object<Scope = NamespaceResourceScope>>(
+        &self,
+        ns: &str,
+        lp: &ListParams,
+        resource: &str,
+    ) -> Result<Vec<K>> {
+        let listed = Api::<K>::namespaced(self.client.clone(), ns).list(lp).await;
+        Ok(listed
+            .map_err(|e| self.err("list", resource, Some(ns), e))?
+            .items)
     }
 
     /// The names of the objects of kind `K` in `ns` that `lp` selects (metadata only).
-    async fn names_in<K>(&self, ns: &str, lp: &ListParams, resource: &str) -> Result<Vec<String>>
-    where
-        K: Resource<Scope = NamespaceResourceScope> + Clone + DeserializeOwned + Debug,
-        K::DynamicType: Default,
-    {
-        Api::<K>::namespaced(self.client.clone(), ns)
+    async fn names_in<K: Object<Scope = NamespaceResourceScope>>(
+        &self,
+        ns: &str,
+        lp: &ListParams,
+        resource: &str,
+    ) -> Result<Vec<String>> {
+        let listed = Api::<K>::namespaced(self.client.clone(), ns)
             .list_metadata(lp)
-            .await
-            .map(|l| {
-                l.items
-                    .into_iter()
-                    .map(|o| o.metadata.name.unwrap_or_default())
-                    .collect()
-            })
-            .map_err(|e| self.err("list", resource, Some(ns), e))
+            .await;
+        let items = listed
+            .map_err(|e| self.err("list", resource, Some(ns), e))?
+            .items;
+        Ok(items
+            .into_iter()
+            .map(|o| o.metadata.name.unwrap_or_default())
+            .collect())
     }
 
     /// The deployed workflows (Deployments labelled `managed-by=tentacular`) in `namespace`,

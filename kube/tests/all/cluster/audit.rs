@@ -6,7 +6,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use serde_json::json;
-use tentacular_kube::cluster::{ApplyOptions, CheckStatus};
+use tentacular_kube::cluster::{ApplyOptions, AuditCheck, AuditReport, CheckStatus};
 use tentacular_kube::manifests;
 
 use super::test_cluster::TestCluster;
@@ -38,11 +38,7 @@ async fn audit_detects_tampering() {
     more.required_secrets.push("example.other".into());
     more.required_secrets.push("slack.webhook".into());
     let r = c.audit(&more).await.unwrap();
-    let s = r
-        .checks
-        .iter()
-        .find(|c| c.name.starts_with("Secret"))
-        .unwrap();
+    let s = check(&r, "Secret");
     assert_eq!(s.status, CheckStatus::Fail);
     assert_eq!(s.problems.len(), 2, "{s:?}");
 
@@ -66,17 +62,8 @@ async fn audit_detects_tampering() {
     .unwrap();
     let r = c.audit(&input).await.unwrap();
     assert!(!r.passed());
-    let n = r
-        .checks
-        .iter()
-        .find(|c| c.name.starts_with("NetworkPolicy"))
-        .unwrap();
-    assert!(
-        n.problems
-            .iter()
-            .any(|p| p.contains("not derived from the contract")),
-        "{n:?}"
-    );
+    let n = check(&r, "NetworkPolicy");
+    assert_problem(n, "not derived from the contract");
 
     // Someone deletes it.
     np.delete("word-counter-netpol", &DeleteParams::default())
@@ -84,11 +71,7 @@ async fn audit_detects_tampering() {
         .unwrap();
     let r = c.audit(&input).await.unwrap();
     assert!(!r.passed());
-    let n = r
-        .checks
-        .iter()
-        .find(|c| c.name.starts_with("NetworkPolicy"))
-        .unwrap();
+    let n = check(&r, "NetworkPolicy");
     assert_eq!(n.status, CheckStatus::Fail);
     assert!(n.problems[0].contains("missing"), "{n:?}");
 
@@ -116,32 +99,30 @@ async fn audit_detects_tampering() {
         .find(|c| c.name.contains("hardening"))
         .unwrap();
     assert_eq!(h.status, CheckStatus::Fail);
-    assert!(
-        h.problems
-            .iter()
-            .any(|p| p.contains("readOnlyRootFilesystem")),
-        "{h:?}"
-    );
-    assert!(
-        h.problems
-            .iter()
-            .any(|p| p.contains("automountServiceAccountToken")),
-        "{h:?}"
-    );
+    assert_problem(h, "readOnlyRootFilesystem");
+    assert_problem(h, "automountServiceAccountToken");
 
     // And a CronJob of a trigger that no longer exists is reported.
     let mut fewer = input.clone();
     fewer.cron_triggers.truncate(1);
     let r = c.audit(&fewer).await.unwrap();
-    let cj = r
-        .checks
+    let cj = check(&r, "CronJobs");
+    assert_problem(cj, "word-counter-cron-nightly has no cron trigger");
+}
+
+/// The check whose name starts with `prefix`.
+fn check<'a>(r: &'a AuditReport, prefix: &str) -> &'a AuditCheck {
+    r.checks
         .iter()
-        .find(|c| c.name.starts_with("CronJobs"))
-        .unwrap();
+        .find(|c| c.name.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no check named {prefix}…: {r:?}"))
+}
+
+/// Asserts that one of `c`'s problems mentions `needle`.
+#[track_caller]
+fn assert_problem(c: &AuditCheck, needle: &str) {
     assert!(
-        cj.problems
-            .iter()
-            .any(|p| p.contains("word-counter-cron-nightly has no cron trigger")),
-        "{cj:?}"
+        c.problems.iter().any(|p| p.contains(needle)),
+        "{needle:?} not in {c:?}"
     );
 }

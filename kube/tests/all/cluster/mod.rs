@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use tentacular_kube::manifests::{DeployInput, HostEgress};
-use tentacular_spec::{CronSchedule, CronTrigger, IpProtocol};
+use tentacular_spec::{CronTrigger, IpProtocol};
 
 /// A word-counter-like workflow: two nodes and a helper, two cron triggers, one external API,
 /// local secrets, the default runtime class (tests create the RuntimeClass `gvisor` first:
@@ -26,14 +26,8 @@ pub fn word_counter(ns: &str) -> DeployInput {
         ("nodes/report.ts".into(), "export default async (_c, i) => i;\n".into()),
     ]);
     i.cron_triggers = vec![
-        CronTrigger {
-            name: None,
-            schedule: CronSchedule::parse("*/5 * * * *").unwrap(),
-        },
-        CronTrigger {
-            name: Some("nightly".into()),
-            schedule: CronSchedule::parse("0 3 * * *").unwrap(),
-        },
+        CronTrigger::parse(None, "*/5 * * * *").unwrap(),
+        CronTrigger::parse(Some("nightly"), "0 3 * * *").unwrap(),
     ];
     i.egress = vec![HostEgress {
         host: "api.example.com".into(),
