@@ -233,5 +233,4 @@ pub fn reachable_in_blocks(ip: IpAddr, blocks: &[Cidr]) -> bool {
 }
 
 #[cfg(test)]
-#[path = "address_tests.rs"]
 mod tests;
