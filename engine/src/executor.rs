@@ -12,7 +12,7 @@ use serde_json::Value;
 use tentacular_sandbox::fetch::Transport;
 use tentacular_sandbox::{
     Capabilities, Limits, LoadError, LogLine, NodeError, NodeOutcome, NodeProgram, Sandbox,
-    SecretError,
+    SecretError, SecurityEvent,
 };
 
 use crate::node_capabilities;
@@ -142,6 +142,9 @@ pub struct RunReport {
     pub logs: IndexMap<String, Vec<LogLine>>,
     /// The typed error of each failed node.
     pub node_errors: IndexMap<String, NodeError>,
+    /// What the host refused or scrubbed on the nodes' behalf, in order, by node (reasons and
+    /// dependencies only, never values).
+    pub security: Vec<(String, SecurityEvent)>,
 }
 
 struct NodeRun {
@@ -244,6 +247,7 @@ impl Runner {
             },
             logs: IndexMap::new(),
             node_errors: IndexMap::new(),
+            security: Vec::new(),
         };
         let input = Arc::new(input);
         for stage in self.inner.plan.stages() {
@@ -358,6 +362,15 @@ impl Runner {
             tracing::info!(target: "tentacular::node", node = %key, level = line.level.as_str(), "{}", line.message);
         }
         report.logs.insert(key.clone(), run.outcome.logs);
+        for event in run.outcome.events {
+            let dependency = event.dependency.as_deref().unwrap_or("");
+            if event.reason == "scrubbed" {
+                tracing::info!(target: "tentacular::security", node = %key, dependency, reason = %event.reason, "a response carried a secret value; it was replaced by its placeholder");
+            } else {
+                tracing::warn!(target: "tentacular::security", node = %key, dependency, reason = %event.reason, "request refused");
+            }
+            report.security.push((key.clone(), event));
+        }
         let completed = run.started + run.elapsed;
         report.result.timing.node_timings.insert(
             key.clone(),

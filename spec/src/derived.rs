@@ -73,11 +73,24 @@ pub fn derive(workflow: &Workflow) -> Derived {
     }
 }
 
-/// The secrets the contract references (`auth.secret`), sorted, without duplicates.
+/// The secrets the workflow needs, sorted, without duplicates: the contract's `auth.secret`s,
+/// and `github.webhook_secret` when it has GitHub webhook triggers (the engine refuses every
+/// delivery without it).
 pub fn secrets(workflow: &Workflow) -> Vec<SecretRef> {
     let mut out: Vec<SecretRef> = dependencies(workflow)
         .filter_map(|(_, d)| d.auth.as_ref().map(|a| a.secret.clone()))
         .collect();
+    if workflow.triggers.iter().any(|t| {
+        matches!(
+            t.kind,
+            crate::model::TriggerKind::Webhook {
+                provider: crate::model::WebhookProvider::Github,
+                ..
+            }
+        )
+    }) {
+        out.push(SecretRef::new("github.webhook_secret").expect("a valid secret reference"));
+    }
     out.sort();
     out.dedup();
     out
@@ -418,7 +431,8 @@ contract:
     #[test]
     fn secrets_sorted_and_deduplicated() {
         let s: Vec<String> = secrets(&parse(WF)).iter().map(|s| s.to_string()).collect();
-        assert_eq!(s, ["api.token", "db.password"]);
+        // The webhook trigger needs its signing secret too.
+        assert_eq!(s, ["api.token", "db.password", "github.webhook_secret"]);
     }
 
     #[test]

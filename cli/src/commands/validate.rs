@@ -51,7 +51,8 @@ impl Validate {
                     plural(errors.errors.len(), "error")
                 );
             }
-            Ok(loaded) => {
+            Ok(mut loaded) => {
+                loaded.warnings.extend(webhook_secret_warning(&loaded));
                 let derived = derived::derive(&loaded.workflow);
                 if out.json() {
                     return out.json_value(&report(&loaded, &derived));
@@ -73,6 +74,42 @@ impl Validate {
             }
         }
     }
+}
+
+/// A warning when the workflow has webhook triggers but no webhook secret is provisioned
+/// where the engine will look (the secrets cascade, or `WEBHOOK_SECRET`): the engine refuses
+/// every delivery (401) until there is one.
+fn webhook_secret_warning(loaded: &LoadedWorkflow) -> Option<tentacular_spec::Diagnostic> {
+    use tentacular_engine::secrets::SecretsSource;
+    let webhooks = loaded
+        .workflow
+        .triggers
+        .iter()
+        .any(|t| matches!(t.kind, TriggerKind::Webhook { .. }));
+    if !webhooks {
+        return None;
+    }
+    let from_env = std::env::var("WEBHOOK_SECRET").is_ok_and(|s| !s.is_empty());
+    let provisioned = SecretsSource::for_workflow(loaded.dir.clone())
+        .load()
+        .ok()
+        .and_then(|s| s.get("github", "webhook_secret").cloned())
+        .is_some_and(|v| !v.expose().is_empty());
+    if from_env || provisioned {
+        return None;
+    }
+    Some(tentacular_spec::Diagnostic {
+        severity: tentacular_spec::Severity::Warning,
+        code: "webhook-secret",
+        file: loaded.file.clone(),
+        line: 0,
+        column: 0,
+        message: "the workflow has webhook triggers but no webhook secret is provisioned: the engine refuses every delivery (401) until one is".into(),
+        hint: Some("set github.webhook_secret in .secrets.yaml (or the deployed Secret) to the secret configured on the GitHub webhook".into()),
+        node: None,
+        source_line: None,
+        width: 1,
+    })
 }
 
 /// The JSON document: the original's fields (`workflow`, `version`, counts, `hasContract`,

@@ -12,7 +12,7 @@ fn check_reports_missing_then_provisioned() {
 
     write(
         &wf.join(".secrets.yaml"),
-        "github:\n  token: ghp_x\nslack:\n  webhook_url: \"\"\n",
+        "github:\n  token: ghp_x\n  webhook_secret: hook-signing-key\nslack:\n  webhook_url: \"\"\n",
     );
     write(&wf.join(".secrets/anthropic"), "{\"api_key\": \"sk-x\"}");
     #[cfg(unix)]
@@ -38,6 +38,7 @@ fn check_reports_missing_then_provisioned() {
         [
             ("anthropic", "provisioned"),
             ("github.token", "provisioned"),
+            ("github.webhook_secret", "provisioned"),
             ("slack.webhook_url", "empty")
         ]
     );
@@ -48,7 +49,7 @@ fn check_reports_missing_then_provisioned() {
 
     write(
         &wf.join(".secrets.yaml"),
-        "github:\n  token: ghp_x\nslack:\n  webhook_url: https://hooks.example/x\n",
+        "github:\n  token: ghp_x\n  webhook_secret: hook-signing-key\nslack:\n  webhook_url: https://hooks.example/x\n",
     );
     let run = tntc(t.path(), &["secrets", "check", "wf"]);
     assert_eq!(run.code(), 0, "{}", run.transcript());
@@ -95,7 +96,7 @@ fn init_without_example_uses_the_contract() {
     golden("secrets-init-contract.txt", &run.transcript());
     let text = std::fs::read_to_string(wf.join(".secrets.yaml")).unwrap();
     assert!(
-        text.contains("github:\n  token: \"\"\nslack:\n  webhook_url: \"\"\n"),
+        text.contains("github:\n  token: \"\"\n  webhook_secret: \"\"\nslack:\n  webhook_url: \"\"\n"),
         "{text}"
     );
 }

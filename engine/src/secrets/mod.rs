@@ -12,7 +12,9 @@
 //! entirely. Missing sources are simply empty, except an explicit path, which must exist.
 //!
 //! A directory holds one file per service. Hidden files (`.foo`, and Kubernetes' `..data`)
-//! are skipped; symlinks are followed, as Secret volumes are made of them. A file holding a
+//! are skipped; symlinks are followed **only while they stay inside the directory** (a
+//! Kubernetes Secret volume is made of such links: `token -> ..data/token`); a link that
+//! leaves it (`x -> /etc/passwd`) is refused with an error. A file holding a
 //! JSON object gives that service's keys; any other content becomes `{value: <trimmed text>}`.
 //!
 //! A YAML file maps service → key → value. Values that are not strings (numbers, lists,
@@ -298,11 +300,30 @@ pub fn read_dir(dir: &Path) -> Result<Secrets, Error> {
         .filter(|n| !n.starts_with('.'))
         .collect();
     names.sort();
+    let root = dir.canonicalize().map_err(|e| io(e, "resolve"))?;
     let mut out = Secrets::default();
     for name in names {
         let path = dir.join(&name);
-        // metadata() follows symlinks, as Kubernetes Secret volumes need.
-        let meta = std::fs::metadata(&path).map_err(|source| Error::Io {
+        // Follow links (Kubernetes Secret volumes are made of them), but never out of the
+        // directory: a link to /etc/passwd must not become a secret.
+        let real = std::fs::canonicalize(&path).map_err(|source| Error::Io {
+            action: "resolve",
+            path: path.clone(),
+            source,
+        })?;
+        if !real.starts_with(&root) {
+            return Err(Error::SecretsFile {
+                path: path.clone(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "is a link to {}, outside the secrets directory {}; secrets are read only from files inside it (copy the file in, or point --secrets at it explicitly)",
+                    real.display(),
+                    root.display()
+                ),
+            });
+        }
+        let meta = std::fs::metadata(&real).map_err(|source| Error::Io {
             action: "read",
             path: path.clone(),
             source,
@@ -310,7 +331,7 @@ pub fn read_dir(dir: &Path) -> Result<Secrets, Error> {
         if !meta.is_file() {
             continue;
         }
-        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+        let bytes = std::fs::read(&real).map_err(|source| Error::Io {
             action: "read",
             path: path.clone(),
             source,

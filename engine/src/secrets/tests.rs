@@ -57,6 +57,33 @@ fn kubernetes_symlinked_volume() {
     assert_eq!(s.get("github", "token").unwrap().expose(), "from-k8s");
 }
 
+#[cfg(unix)]
+#[test]
+fn links_that_leave_the_secrets_directory_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let outside = t.path().join("outside.txt");
+    write(&outside, "not a secret of this workflow");
+    let cases: [(&str, &dyn Fn(&Path) -> std::path::PathBuf); 3] = [
+        ("absolute link", &|_| "/etc/passwd".into()),
+        ("relative link up", &|_| "../../outside.txt".into()),
+        ("link through a link dir", &|d: &Path| {
+            std::os::unix::fs::symlink(t.path(), d.join("..escape")).unwrap();
+            "..escape/outside.txt".into()
+        }),
+    ];
+    for (name, target) in cases {
+        let wf = tempfile::tempdir_in(t.path()).unwrap();
+        let dir = wf.path().join(".secrets");
+        std::fs::create_dir_all(&dir).unwrap();
+        let to = target(&dir);
+        std::os::unix::fs::symlink(&to, dir.join("stolen")).unwrap();
+        let err = no_mount(wf.path()).load().unwrap_err().to_string();
+        assert!(err.contains("outside the secrets directory"), "{name}: {err}");
+        assert!(err.contains("stolen"), "{name}: {err}");
+        assert!(!err.contains("not a secret of this workflow"), "{name}: {err}");
+    }
+}
+
 #[test]
 fn cascade_yaml_over_dir_and_mount_over_all_shallow_per_service() {
     let t = tempfile::tempdir().unwrap();

@@ -182,6 +182,7 @@ impl Loader {
         let secrets = source.load().map_err(WorkloadError::Secrets)?;
         let webhook_secret = secrets
             .get("github", "webhook_secret")
+            .filter(|s| !s.expose().is_empty())
             .cloned()
             .or_else(|| {
                 std::env::var(WEBHOOK_SECRET_ENV)
@@ -452,7 +453,7 @@ impl App {
         let elapsed = clock.elapsed();
         self.inner
             .metrics
-            .record_run(source.kind(), elapsed, &report.result);
+            .record_run(source.kind(), elapsed, &report);
         let r = &report.result;
         if source == RunSource::Manual {
             tracing::debug!(
@@ -490,7 +491,7 @@ impl App {
                 .swap(true, Ordering::Relaxed)
         {
             tracing::warn!(
-                "webhook triggers are configured but no webhook secret is set (secrets github.webhook_secret or env {WEBHOOK_SECRET_ENV}): signatures of deliveries to /webhook/github are NOT checked"
+                "webhook triggers are configured but no webhook secret is set (secrets github.webhook_secret or env {WEBHOOK_SECRET_ENV}): every delivery to /webhook/github is refused with 401 until one is"
             );
         }
     }

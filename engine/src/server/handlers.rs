@@ -8,10 +8,11 @@
 //! 2. The workflow has no webhook trigger → 404 `{"error":"No webhook triggers configured"}`.
 //! 3. A provider other than `github` → 400 `{"error":"Unknown webhook provider: <p>"}`.
 //! 4. Body over the limit → 413.
-//! 5. With a webhook secret (secrets `github.webhook_secret`, else env `WEBHOOK_SECRET`):
-//!    `X-Hub-Signature-256` must be `sha256=<hex HMAC-SHA256 of the body>`, compared in
-//!    constant time, else 401 `{"error":"Invalid signature"}`. Without a secret a warning is
-//!    logged once and signatures are not checked.
+//! 5. The webhook secret (secrets `github.webhook_secret`, else env `WEBHOOK_SECRET`) must be
+//!    set and non-empty — **without one every delivery is refused** with 401 `{"error":"No
+//!    webhook secret configured"}` (the engine says so once at start; `tntc validate` warns) —
+//!    and `X-Hub-Signature-256` must be `sha256=<hex HMAC-SHA256 of the body>`, compared in
+//!    constant time, else 401 `{"error":"Invalid signature"}`.
 //! 6. A body that is not a JSON object → 400 `{"error":"Invalid JSON payload"}`.
 //! 7. No trigger matches `X-GitHub-Event` and `payload.action` → 200
 //!    `{"ok":true,"matched":false}`.
@@ -152,7 +153,21 @@ pub async fn webhook(
         }
     };
     let body = body.map_err(|r| ApiError::body(r, app.config().body_limit))?;
-    if let Some(secret) = &workload.webhook_secret {
+    // Fail closed: no secret (or an empty one, which would make a guessable HMAC key) means
+    // no delivery is trusted.
+    let Some(secret) = workload
+        .webhook_secret
+        .as_ref()
+        .filter(|s| !s.expose().is_empty())
+    else {
+        app.metrics().webhook(&provider, "no_secret");
+        return Err(
+            ApiError::new(StatusCode::UNAUTHORIZED, "No webhook secret configured").with_detail(
+                "set the secret github.webhook_secret (or WEBHOOK_SECRET) to the webhook's secret in GitHub; deliveries are refused until then",
+            ),
+        );
+    };
+    {
         let sig = header_str(&headers, webhook::SIGNATURE_HEADER);
         if !webhook::verify_github_signature(secret.expose().as_bytes(), &body, sig) {
             app.metrics().webhook(&provider, "invalid_signature");

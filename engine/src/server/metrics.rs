@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::result::ExecutionResult;
+use crate::executor::RunReport;
 
 /// Histogram bucket bounds in seconds, for runs and nodes alike: from sub-millisecond nodes up
 /// to the longest timeouts people set.
@@ -108,6 +108,8 @@ struct Inner {
     node_failures: BTreeMap<String, u64>,
     webhooks: BTreeMap<(String, &'static str), u64>,
     reloads: BTreeMap<&'static str, u64>,
+    /// `(node, dependency, reason)` → count.
+    denied: BTreeMap<(String, String, String), u64>,
 }
 
 /// The engine's metrics. Updated once per run (one lock), rendered on demand.
@@ -144,8 +146,17 @@ impl Metrics {
             .or_default() += 1;
     }
 
-    pub(crate) fn record_run(&self, trigger: &'static str, elapsed: Duration, r: &ExecutionResult) {
+    pub(crate) fn record_run(&self, trigger: &'static str, elapsed: Duration, report: &RunReport) {
+        let r = &report.result;
         let mut m = self.lock();
+        for (node, e) in &report.security {
+            let key = (
+                node.clone(),
+                e.dependency.clone().unwrap_or_default(),
+                e.reason.clone(),
+            );
+            *m.denied.entry(key).or_default() += 1;
+        }
         *m.runs.entry(trigger).or_default() += 1;
         if !r.success {
             *m.failures.entry(trigger).or_default() += 1;
@@ -271,6 +282,17 @@ impl Inner {
         );
         for (node, n) in &self.node_failures {
             t.sample(&[("node", node)], n);
+        }
+        t.family(
+            "tentacular_denied_total",
+            "counter",
+            "Requests the host refused for a node, and responses it scrubbed of secret values (reason=scrubbed), by node, dependency and reason.",
+        );
+        for ((node, dependency, reason), n) in &self.denied {
+            t.sample(
+                &[("node", node), ("dependency", dependency), ("reason", reason)],
+                n,
+            );
         }
     }
 

@@ -359,27 +359,27 @@ async fn github_webhook_signature_matching_and_run() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn github_webhook_without_a_secret_is_not_checked() {
+async fn github_webhooks_without_a_secret_are_refused() {
     let dir = echo_workflow("  - type: webhook\n    provider: github\n");
-    let mut w = workload(dir.path()).await;
-    w.webhook_secret = None;
-    let app = App::new(w, ServerConfig::default());
-    let mut events = app.subscribe();
-    let res = send(&app, github(r#"{"ref":"main"}"#, "push", None)).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let v = body_json(res).await;
-    assert_eq!(
-        (v["matched"].clone(), v["trigger"].clone()),
-        (json!(true), json!("webhook"))
-    );
-    let ev = next_event(&mut events).await;
-    assert_eq!(ev.result.outputs["echo"]["_webhook"]["action"], Value::Null);
-    let res = send(&app, github("{}", "ping", None)).await;
-    assert_eq!(
-        body_json(res).await,
-        json!({"ok": true, "matched": false}),
-        "ping runs nothing"
-    );
+    for secret in [None, Some("")] {
+        let mut w = workload(dir.path()).await;
+        w.webhook_secret = secret.map(tentacular_engine::secrets::SecretValue::new);
+        let app = App::new(w, ServerConfig::default());
+        // Unsigned, and "signed" with the empty key an unset secret would give.
+        let empty_key = tentacular_engine::webhook::github_signature(b"", br#"{"ref":"main"}"#);
+        for sig in [None, Some(empty_key)] {
+            let res = send(&app, github(r#"{"ref":"main"}"#, "push", sig)).await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{secret:?}");
+            let v = body_json(res).await;
+            assert_eq!(v["error"], json!("No webhook secret configured"), "{v}");
+        }
+        assert_eq!(app.in_flight(), 0, "nothing ran");
+        let metrics = body_text(send(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await).await;
+        assert!(
+            metrics.contains("tentacular_webhook_deliveries_total{provider=\"github\",result=\"no_secret\"} 2"),
+            "{metrics}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -637,10 +637,11 @@ async fn graceful_shutdown_finishes_runs_in_flight() {
         )],
     );
     let mut w = workload(slow_wh.path()).await;
-    w.webhook_secret = None;
+    w.webhook_secret = Some(tentacular_engine::secrets::SecretValue::new("s3cret-hook"));
     let app = App::new(w, ServerConfig::default());
     let mut events = app.subscribe();
-    let res = send(&app, github("{}", "push", None)).await;
+    let sig = tentacular_engine::webhook::github_signature(b"s3cret-hook", b"{}");
+    let res = send(&app, github("{}", "push", Some(sig))).await;
     assert_eq!(body_json(res).await["matched"], true);
     assert_eq!(app.in_flight(), 1, "answered before the run ends");
     let t = Instant::now();
