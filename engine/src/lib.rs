@@ -17,6 +17,7 @@
 //!     config: ServerConfig::default(),
 //!     watch: false,
 //!     cron: true,
+//!     local_only: false,
 //! })
 //! .await?;
 //! started.serve(tentacular_engine::server::shutdown_signal()).await?;

@@ -21,6 +21,9 @@ pub struct ServeOptions {
     /// Run cron triggers in the engine ([`crate::triggers::cron`]). Off in a cluster, where
     /// CronJobs call `/run`.
     pub cron: bool,
+    /// Answer only local requests, on the port actually bound
+    /// ([`crate::server::local_only`]; `tntc dev`).
+    pub local_only: bool,
 }
 
 /// Why the engine could not start. The text of each names the file, line or address.
@@ -80,7 +83,6 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartError> {
         );
         crate::triggers::announce_unserved(wf);
     }
-    let app = App::new(workload, opts.config.clone());
     let listener = tokio::net::TcpListener::bind(opts.addr)
         .await
         .map_err(|source| StartError::Bind {
@@ -88,6 +90,11 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartError> {
             source,
         })?;
     let addr = listener.local_addr().unwrap_or(opts.addr);
+    let mut config = opts.config.clone();
+    if opts.local_only {
+        config.local_only = Some(addr.port());
+    }
+    let app = App::new(workload, config);
     if opts.watch {
         crate::watch::spawn(app.clone(), opts.loader.clone())?;
     }

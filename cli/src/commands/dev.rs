@@ -48,6 +48,7 @@ impl Dev {
                 config: ServerConfig::default(),
                 watch: true,
                 cron: true,
+                local_only: true,
             })
             .await?;
             if !out.json() {

@@ -6,6 +6,7 @@ mod audit_run;
 mod build;
 mod cluster_cmds;
 mod configure;
+mod dev;
 mod errors;
 mod gvisor;
 mod help;

@@ -29,6 +29,7 @@
 mod app;
 mod error;
 pub mod handlers;
+pub mod local_only;
 mod metrics;
 
 use std::future::Future;
@@ -55,6 +56,10 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// The `Retry-After` of 429 and 503 answers. By default, 1 s.
     pub retry_after: Duration,
+    /// `Some(port)`: answer only requests for this machine on `port`, and refuse cross-site
+    /// requests to `/run` and `/webhook/*` ([`local_only`], for `tntc dev`). By default,
+    /// `None` (in a cluster, requests come through the API server's proxy).
+    pub local_only: Option<u16>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +68,7 @@ impl Default for ServerConfig {
             max_in_flight: 64,
             body_limit: 10 << 20,
             retry_after: Duration::from_secs(1),
+            local_only: None,
         }
     }
 }
@@ -81,6 +87,10 @@ pub fn router(app: App) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             handlers::limit_declared_length,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            local_only::guard,
         ))
         .layer(axum::middleware::from_fn(handlers::log_errors))
         .with_state(app)

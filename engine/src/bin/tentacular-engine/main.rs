@@ -236,6 +236,8 @@ async fn serve_async(args: ServeArgs) -> ExitCode {
         },
         watch: args.watch,
         cron: args.cron,
+        // In a cluster requests come through the API server's proxy, with its Host.
+        local_only: false,
     };
     let started = match serve::start(opts).await {
         Ok(s) => s,
