@@ -378,6 +378,7 @@ impl Runner {
                 started_at: rfc3339(run.started),
                 completed_at: rfc3339(completed),
                 duration_ms: run.elapsed.as_millis() as u64,
+                queued_ms: run.outcome.stats.queued_us / 1000,
             },
         );
         let stats = run.outcome.stats;

@@ -106,6 +106,8 @@ pub fn limits(workflow: &Workflow, node: &NodeId) -> sandbox::Limits {
     sandbox::Limits {
         memory: workflow.memory_of(node) as usize,
         timeout: workflow.timeout_of(node),
+        // A node waiting for an instance waits at most as long as a run may take.
+        queue_timeout: workflow.config.timeout(),
         ..sandbox::Limits::default()
     }
 }

@@ -48,6 +48,14 @@ pub struct NodeTiming {
     pub completed_at: String,
     /// Wall time in milliseconds (all attempts).
     pub duration_ms: u64,
+    /// Time spent waiting for a free sandbox instance, in milliseconds (not part of the
+    /// node's own timeout). Omitted when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub queued_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What one node used.

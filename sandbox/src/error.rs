@@ -187,6 +187,13 @@ pub enum NodeError {
     /// The node's promise can never settle (it awaits nothing that can happen).
     #[error("the node's promise never settled (it awaits something that can never happen)")]
     NeverSettled,
+    /// No instance became free in time: the engine was at its instance limit for longer than
+    /// the run could wait.
+    #[error("no sandbox instance became free within {waited_ms} ms (the engine is at its instance limit; admission control should have answered 429 first)")]
+    NoInstance {
+        /// How long the invocation waited.
+        waited_ms: u64,
+    },
     /// The sandbox itself failed (not the node's fault).
     #[error("sandbox failure: {message}")]
     Internal {

@@ -91,7 +91,8 @@ pub struct SandboxConfig {
     /// `$XDG_CACHE_HOME/tentacular/sandbox`, else `~/.cache/tentacular/sandbox`; `None`
     /// disables the disk cache (every load compiles).
     pub cache_dir: Option<PathBuf>,
-    /// Most node instances alive at once (each reserves address space in the pool). By
+    /// Most node instances alive at once (each reserves address space in the pool). An
+    /// invocation that finds none free waits for one (up to [`Limits::queue_timeout`]). By
     /// default, 256.
     pub max_instances: u32,
     /// Highest memory limit any node may be given. By default, 1 GiB.
@@ -149,6 +150,8 @@ pub struct Sandbox {
 struct Inner {
     engine: Engine,
     linker: Arc<wasmtime::Linker<HostState>>,
+    /// One permit per instance the pool holds ([`SandboxConfig::max_instances`]).
+    slots: Arc<tokio::sync::Semaphore>,
     snapshots: Snapshotter,
     _ticker: Ticker,
 }
@@ -198,9 +201,13 @@ impl Sandbox {
         }
         let linker =
             Arc::new(host::linker(&engine).map_err(|e| SandboxError::Engine(format!("{e:#}")))?);
+        // Every instantiation (invocations and snapshot builds) holds one of these, so the
+        // pool's limit is met by waiting, never by a failed instantiation.
+        let slots = Arc::new(tokio::sync::Semaphore::new(config.max_instances as usize));
         let snapshots = Snapshotter::new(
             engine.clone(),
             linker.clone(),
+            slots.clone(),
             config.cache_dir.clone(),
             config.cache_load,
             prelude::source(),
@@ -210,6 +217,7 @@ impl Sandbox {
             inner: Arc::new(Inner {
                 engine,
                 linker,
+                slots,
                 snapshots,
                 _ticker: ticker,
             }),
@@ -261,7 +269,12 @@ impl Sandbox {
                     for (entry, &i) in todo.iter().enumerate() {
                         let graph = results[i].as_ref().expect("only loaded graphs");
                         let program = match &pre {
-                            Ok(pre) => NodeProgram::new(pre.clone(), graph.clone(), entry as u32),
+                            Ok(pre) => NodeProgram::new(
+                                pre.clone(),
+                                self.inner.slots.clone(),
+                                graph.clone(),
+                                entry as u32,
+                            ),
                             Err(e) => Err(wasmtime::format_err!("{e:#}")),
                         };
                         programs[i] = Some(program.map_err(|e| engine_error(graph, e)));
@@ -326,7 +339,8 @@ impl Sandbox {
                     .linker
                     .instantiate_pre(&module)
                     .map_err(|e| engine_error(graph, e))?;
-                NodeProgram::new(pre, graph.clone(), 0).map_err(|e| engine_error(graph, e))
+                NodeProgram::new(pre, self.inner.slots.clone(), graph.clone(), 0)
+                    .map_err(|e| engine_error(graph, e))
             }
             Built::GuestErrors(mut errors) => match errors.pop().flatten() {
                 Some(json) => Err(load_failure(graph, &json)),

@@ -18,6 +18,10 @@ pub struct Limits {
     pub fuel: Option<u64>,
     /// Largest output, as JSON text, in bytes. By default, 16 MiB.
     pub max_output: usize,
+    /// How long an invocation may wait for a free instance when the engine is at
+    /// [`crate::SandboxConfig::max_instances`]; the wait does not count against `timeout`. By
+    /// default, 30 s (the executor uses the workflow's `config.timeout`).
+    pub queue_timeout: Duration,
     /// How timers measure time. By default, [`Clock::Real`]; `tntc test` uses
     /// [`Clock::Virtual`] so that backoff code runs without waiting.
     pub clock: Clock,
@@ -30,6 +34,7 @@ impl Default for Limits {
             timeout: Duration::from_secs(30),
             fuel: None,
             max_output: 16 * 1024 * 1024,
+            queue_timeout: Duration::from_secs(30),
             clock: Clock::Real,
         }
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 use serde_json::Value;
 use wasmtime::{
     Instance, InstancePre, Memory, ModuleExport, Store, Trap, TypedFunc, UpdateDeadline,
@@ -32,6 +33,8 @@ pub struct NodeProgram {
 
 struct Inner {
     pre: InstancePre<HostState>,
+    /// One permit per instance the pool can hold: invocations wait here, never fail.
+    slots: Arc<Semaphore>,
     /// This node's entry in the workflow snapshot that `pre` instantiates.
     entry: u32,
     exports: Exports,
@@ -105,6 +108,9 @@ pub struct NodeStats {
     pub peak_memory: u64,
     /// Fuel consumed, when fuel metering is on.
     pub fuel_consumed: Option<u64>,
+    /// Time spent waiting for a free instance before the invocation started, in
+    /// microseconds (not part of `duration_us`, nor of the node's timeout).
+    pub queued_us: u64,
     /// Requests the node made.
     pub fetches: u32,
 }
@@ -157,6 +163,7 @@ impl GuestFailure {
 impl NodeProgram {
     pub(crate) fn new(
         pre: InstancePre<HostState>,
+        slots: Arc<Semaphore>,
         graph: ModuleGraph,
         entry: u32,
     ) -> wasmtime::Result<Self> {
@@ -169,6 +176,7 @@ impl NodeProgram {
         Ok(NodeProgram {
             inner: Arc::new(Inner {
                 pre,
+                slots,
                 entry,
                 exports,
                 graph,
@@ -221,6 +229,27 @@ impl NodeProgram {
         caps: &Arc<Capabilities>,
         limits: &Limits,
     ) -> NodeOutcome {
+        // Wait for a free instance (bounded), then start the node's own clock.
+        let queued_from = Instant::now();
+        let slot = tokio::time::timeout(
+            limits.queue_timeout,
+            self.inner.slots.clone().acquire_owned(),
+        )
+        .await;
+        let queued_us = queued_from.elapsed().as_micros() as u64;
+        let Ok(Ok(_slot)) = slot else {
+            return NodeOutcome {
+                result: Err(NodeError::NoInstance {
+                    waited_ms: queued_us / 1000,
+                }),
+                logs: Vec::new(),
+                stats: NodeStats {
+                    queued_us,
+                    ..NodeStats::default()
+                },
+                events: Vec::new(),
+            };
+        };
         let started = Instant::now();
         let input_json = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
         let payload = format!("{{\"input\":{input_json},\"ctx\":{}}}", caps.ctx_json());
@@ -258,6 +287,7 @@ impl NodeProgram {
                 peak_memory: state.limiter.peak.max(self.inner.initial_memory) as u64,
                 fuel_consumed,
                 fetches: state.fetches,
+                queued_us,
             },
             logs: state.logs.finish(),
         }

@@ -44,6 +44,7 @@ const INIT_FUNC: &str = tentacular_abi::EXPORT_INIT;
 pub(crate) struct Snapshotter {
     engine: Engine,
     linker: Arc<Linker<HostState>>,
+    slots: Arc<tokio::sync::Semaphore>,
     cache_dir: Option<PathBuf>,
     cache_load: CacheLoad,
     instrumented: OnceCell<Module>,
@@ -63,6 +64,7 @@ impl Snapshotter {
     pub fn new(
         engine: Engine,
         linker: Arc<Linker<HostState>>,
+        slots: Arc<tokio::sync::Semaphore>,
         cache_dir: Option<PathBuf>,
         cache_load: CacheLoad,
         prelude: String,
@@ -70,6 +72,7 @@ impl Snapshotter {
         Snapshotter {
             engine,
             linker,
+            slots,
             cache_dir,
             cache_load,
             instrumented: OnceCell::new(),
@@ -116,6 +119,11 @@ impl Snapshotter {
         });
         store.set_epoch_deadline(1);
 
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| wasmtime::format_err!("the sandbox is shutting down"))?;
         let instance = self
             .linker
             .instantiate_async(&mut store, instrumented)
