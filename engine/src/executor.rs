@@ -12,7 +12,7 @@ use serde_json::Value;
 use tentacular_sandbox::fetch::Transport;
 use tentacular_sandbox::{
     Capabilities, Limits, LoadError, LogLine, NodeError, NodeOutcome, NodeProgram, Sandbox,
-    SecretError, SecurityEvent,
+    Scrubber, SecretError, SecretValues, SecurityEvent,
 };
 
 use crate::node_capabilities;
@@ -29,7 +29,7 @@ pub enum LoadFailure {
     #[error("{0}")]
     Plan(#[from] tentacular_spec::dag::DagError),
     /// One or more nodes failed to load.
-    #[error("{}", nodes.iter().map(|n| format!("node \"{}\": {}", n.node, n.error)).collect::<Vec<_>>().join("\n"))]
+    #[error("{}", nodes.iter().map(|n| format!("node \"{}\": {}", n.node, n.message)).collect::<Vec<_>>().join("\n"))]
     Nodes {
         /// Each node that failed, with its error.
         nodes: Vec<NodeLoadError>,
@@ -43,6 +43,22 @@ pub struct NodeLoadError {
     pub node: NodeId,
     /// What went wrong (file, line and column where known).
     pub error: LoadError,
+    /// The error as shown: its text, with known secret values redacted
+    /// ([`LoadFailure::redact`]).
+    pub message: String,
+}
+
+impl LoadFailure {
+    /// The same failure, with every secret value `scrubber` knows redacted from its messages
+    /// (a load error quotes what it read; it must never quote a secret).
+    pub fn redact(mut self, scrubber: &Scrubber) -> Self {
+        if let LoadFailure::Nodes { nodes } = &mut self {
+            for n in nodes {
+                n.message = scrubber.redact(&n.message);
+            }
+        }
+        self
+    }
 }
 
 /// A workflow ready to run. Cheap to clone.
@@ -71,6 +87,7 @@ enum Slot {
 pub struct Bindings {
     caps: IndexMap<NodeId, Arc<Capabilities>>,
     limits: IndexMap<NodeId, Limits>,
+    secrets: SecretValues,
 }
 
 impl Bindings {
@@ -119,7 +136,16 @@ impl Bindings {
             .keys()
             .map(|id| (id.clone(), node_capabilities::limits(wf, id)))
             .collect();
-        Ok(Bindings { caps, limits })
+        Ok(Bindings {
+            caps,
+            limits,
+            secrets: values,
+        })
+    }
+
+    /// Redacts the secret values of these bindings from text meant for logs and errors.
+    pub fn scrubber(&self) -> &Scrubber {
+        self.secrets.scrubber()
     }
 
     /// The capabilities of `node`.
@@ -184,6 +210,7 @@ impl Runner {
                 }
                 Err(error) => failures.push(NodeLoadError {
                     node: id.clone(),
+                    message: error.to_string(),
                     error,
                 }),
             }

@@ -95,7 +95,7 @@ impl WorkloadError {
             }
             WorkloadError::Nodes(LoadFailure::Nodes { nodes }) => nodes
                 .iter()
-                .map(|n| format!("node \"{}\": {}", n.node, n.error))
+                .map(|n| format!("node \"{}\": {}", n.node, n.message))
                 .collect(),
             WorkloadError::Nodes(other) => vec![other.to_string()],
             WorkloadError::SecretValue(e) => vec![e.to_string()],
@@ -191,7 +191,9 @@ impl Loader {
                     .map(SecretValue::new)
             });
         let bindings = Bindings::new(&loaded, &secrets, self.transport.clone())?;
-        let runner = Runner::load(&self.sandbox, loaded).await?;
+        let runner = Runner::load(&self.sandbox, loaded)
+            .await
+            .map_err(|f| f.redact(bindings.scrubber()))?;
         Ok(Workload::new(runner, bindings, webhook_secret))
     }
 }
