@@ -189,7 +189,9 @@ pub enum NodeError {
     NeverSettled,
     /// No instance became free in time: the engine was at its instance limit for longer than
     /// the run could wait.
-    #[error("no sandbox instance became free within {waited_ms} ms (the engine is at its instance limit; admission control should have answered 429 first)")]
+    #[error(
+        "no sandbox instance became free within {waited_ms} ms (the engine is at its instance limit; admission control should have answered 429 first)"
+    )]
     NoInstance {
         /// How long the invocation waited.
         waited_ms: u64,

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use tokio::sync::Semaphore;
 use serde_json::Value;
+use tokio::sync::Semaphore;
 use wasmtime::{
     Instance, InstancePre, Memory, ModuleExport, Store, Trap, TypedFunc, UpdateDeadline,
 };

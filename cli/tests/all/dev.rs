@@ -34,12 +34,15 @@ fn start_dev() -> Dev {
     let cache = tempdir();
     let port = free_port();
     let dir = word_counter();
-    let child = command(dir.parent().unwrap(), &["dev", dir.to_str().unwrap(), "-p", &port.to_string()])
-        .env("TENTACULAR_CACHE_DIR", cache.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tntc dev starts");
+    let child = command(
+        dir.parent().unwrap(),
+        &["dev", dir.to_str().unwrap(), "-p", &port.to_string()],
+    )
+    .env("TENTACULAR_CACHE_DIR", cache.path())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("tntc dev starts");
     let dev = Dev {
         child,
         port,
@@ -81,19 +84,60 @@ fn dev_answers_local_requests_and_refuses_what_a_web_page_could_send() {
     let dev = start_dev();
     let p = dev.port;
     let cases: &[(&str, &str, u16)] = &[
-        ("curl-like run", "POST /run HTTP/1.1\r\nHost: localhost:PORT\r\nContent-Type: application/json\r\n", 200),
-        ("127.0.0.1 host", "GET /health HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n", 200),
-        ("local page", "POST /run HTTP/1.1\r\nHost: localhost:PORT\r\nOrigin: http://localhost:PORT\r\n", 200),
-        ("rebound name", "GET /health HTTP/1.1\r\nHost: evil.example:PORT\r\n", 403),
-        ("rebound name, run", "POST /run HTTP/1.1\r\nHost: attacker.nip.io:PORT\r\n", 403),
-        ("other port", "GET /health HTTP/1.1\r\nHost: localhost:1\r\n", 403),
-        ("cross-site text/plain post", "POST /run HTTP/1.1\r\nHost: localhost:PORT\r\nOrigin: https://evil.example\r\nContent-Type: text/plain\r\n", 403),
-        ("cross-site GET /run", "GET /run HTTP/1.1\r\nHost: localhost:PORT\r\nSec-Fetch-Site: cross-site\r\n", 403),
-        ("null origin", "POST /run HTTP/1.1\r\nHost: localhost:PORT\r\nOrigin: null\r\n", 403),
-        ("cross-site webhook", "POST /webhook/github HTTP/1.1\r\nHost: localhost:PORT\r\nOrigin: https://evil.example\r\n", 403),
+        (
+            "curl-like run",
+            "POST /run HTTP/1.1\r\nHost: localhost:PORT\r\nContent-Type: application/json\r\n",
+            200,
+        ),
+        (
+            "127.0.0.1 host",
+            "GET /health HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n",
+            200,
+        ),
+        (
+            "local page",
+            "POST /run HTTP/1.1\r\nHost: localhost:PORT\r\nOrigin: http://localhost:PORT\r\n",
+            200,
+        ),
+        (
+            "rebound name",
+            "GET /health HTTP/1.1\r\nHost: evil.example:PORT\r\n",
+            403,
+        ),
+        (
+            "rebound name, run",
+            "POST /run HTTP/1.1\r\nHost: attacker.nip.io:PORT\r\n",
+            403,
+        ),
+        (
+            "other port",
+            "GET /health HTTP/1.1\r\nHost: localhost:1\r\n",
+            403,
+        ),
+        (
+            "cross-site text/plain post",
+            "POST /run HTTP/1.1\r\nHost: localhost:PORT\r\nOrigin: https://evil.example\r\nContent-Type: text/plain\r\n",
+            403,
+        ),
+        (
+            "cross-site GET /run",
+            "GET /run HTTP/1.1\r\nHost: localhost:PORT\r\nSec-Fetch-Site: cross-site\r\n",
+            403,
+        ),
+        (
+            "null origin",
+            "POST /run HTTP/1.1\r\nHost: localhost:PORT\r\nOrigin: null\r\n",
+            403,
+        ),
+        (
+            "cross-site webhook",
+            "POST /webhook/github HTTP/1.1\r\nHost: localhost:PORT\r\nOrigin: https://evil.example\r\n",
+            403,
+        ),
     ];
     for (name, head, want) in cases {
-        let (status, body) = http_with_body(p, head, "{}").unwrap_or_else(|| panic!("{name}: no answer"));
+        let (status, body) =
+            http_with_body(p, head, "{}").unwrap_or_else(|| panic!("{name}: no answer"));
         assert_eq!(status, *want, "{name}: {body}");
         if *want == 403 {
             assert!(body.contains("tntc dev"), "{name}: {body}");

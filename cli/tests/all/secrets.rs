@@ -96,7 +96,9 @@ fn init_without_example_uses_the_contract() {
     golden("secrets-init-contract.txt", &run.transcript());
     let text = std::fs::read_to_string(wf.join(".secrets.yaml")).unwrap();
     assert!(
-        text.contains("github:\n  token: \"\"\n  webhook_secret: \"\"\nslack:\n  webhook_url: \"\"\n"),
+        text.contains(
+            "github:\n  token: \"\"\n  webhook_secret: \"\"\nslack:\n  webhook_url: \"\"\n"
+        ),
         "{text}"
     );
 }

@@ -97,8 +97,21 @@ fn accepts_the_spec_file_and_the_current_directory() {
     assert_eq!(run.code(), 0, "{}", run.transcript());
     // Its webhook trigger has no signing secret provisioned: valid, with that warning.
     assert_eq!(run.stdout(), "✓ ./workflow.yaml is valid (1 warning)\n");
-    assert!(run.transcript().contains("no webhook secret is provisioned"), "{}", run.transcript());
-    write(&wf.join(".secrets.yaml"), "github:\n  webhook_secret: a-long-webhook-secret\n");
+    assert!(
+        run.transcript()
+            .contains("no webhook secret is provisioned"),
+        "{}",
+        run.transcript()
+    );
+    write(
+        &wf.join(".secrets.yaml"),
+        "github:\n  webhook_secret: a-long-webhook-secret\n",
+    );
     let run = tntc(&wf, &["validate"]);
-    assert_eq!(run.stdout(), "✓ ./workflow.yaml is valid\n", "{}", run.transcript());
+    assert_eq!(
+        run.stdout(),
+        "✓ ./workflow.yaml is valid\n",
+        "{}",
+        run.transcript()
+    );
 }

@@ -78,9 +78,15 @@ fn links_that_leave_the_secrets_directory_are_refused() {
         let to = target(&dir);
         std::os::unix::fs::symlink(&to, dir.join("stolen")).unwrap();
         let err = no_mount(wf.path()).load().unwrap_err().to_string();
-        assert!(err.contains("outside the secrets directory"), "{name}: {err}");
+        assert!(
+            err.contains("outside the secrets directory"),
+            "{name}: {err}"
+        );
         assert!(err.contains("stolen"), "{name}: {err}");
-        assert!(!err.contains("not a secret of this workflow"), "{name}: {err}");
+        assert!(
+            !err.contains("not a secret of this workflow"),
+            "{name}: {err}"
+        );
     }
 }
 

@@ -83,16 +83,22 @@ async fn a_failing_stage_stops_the_run_and_retries_back_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stage_wider_than_the_instance_pool_waits_and_never_fails() {
     const WIDTH: usize = 12;
-    let mut spec = String::from("name: wide\nversion: \"1.0\"\ntriggers:\n  - type: manual\nnodes:\n");
+    let mut spec =
+        String::from("name: wide\nversion: \"1.0\"\ntriggers:\n  - type: manual\nnodes:\n");
     let mut files = Vec::new();
     for i in 0..WIDTH {
-        spec.push_str(&format!("  n{i}:\n    path: ./nodes/n{i}.ts\n    description: Waits.\n"));
+        spec.push_str(&format!(
+            "  n{i}:\n    path: ./nodes/n{i}.ts\n    description: Waits.\n"
+        ));
         files.push((
             format!("nodes/n{i}.ts"),
             format!("export default async function run() {{ await new Promise((r) => setTimeout(r, 50)); return {i}; }}\n"),
         ));
     }
-    let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let dir = temp_workflow(&spec, &files);
     let sandbox = tentacular_sandbox::Sandbox::new(tentacular_sandbox::SandboxConfig {
         cache_dir: Some(crate::support::cache_dir().into()),
@@ -115,7 +121,12 @@ async fn a_stage_wider_than_the_instance_pool_waits_and_never_fails() {
         let r = &report.result;
         assert!(r.success, "{:?}", r.errors);
         assert_eq!(r.outputs.len(), WIDTH);
-        queued += r.timing.node_timings.values().filter(|t| t.queued_ms > 0).count();
+        queued += r
+            .timing
+            .node_timings
+            .values()
+            .filter(|t| t.queued_ms > 0)
+            .count();
     }
     // 36 nodes of 50 ms on 4 instances: most of them waited.
     assert!(queued >= 20, "only {queued} nodes waited for an instance");

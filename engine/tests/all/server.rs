@@ -374,9 +374,13 @@ async fn github_webhooks_without_a_secret_are_refused() {
             assert_eq!(v["error"], json!("No webhook secret configured"), "{v}");
         }
         assert_eq!(app.in_flight(), 0, "nothing ran");
-        let metrics = body_text(send(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await).await;
+        let metrics =
+            body_text(send(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await)
+                .await;
         assert!(
-            metrics.contains("tentacular_webhook_deliveries_total{provider=\"github\",result=\"no_secret\"} 2"),
+            metrics.contains(
+                "tentacular_webhook_deliveries_total{provider=\"github\",result=\"no_secret\"} 2"
+            ),
             "{metrics}"
         );
     }

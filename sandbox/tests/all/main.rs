@@ -2,8 +2,10 @@
 //! real HTTP servers on 127.0.0.1). One binary, a module per topic.
 
 mod basics;
+mod concurrency;
 mod fetch;
 mod hostile;
+mod isolation;
 mod server;
 mod support;
 mod workflow_snapshot;
