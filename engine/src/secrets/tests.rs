@@ -63,7 +63,8 @@ fn links_that_leave_the_secrets_directory_are_refused() {
     let t = tempfile::tempdir().unwrap();
     let outside = t.path().join("outside.txt");
     write(&outside, "not a secret of this workflow");
-    let cases: [(&str, &dyn Fn(&Path) -> std::path::PathBuf); 3] = [
+    type Target<'a> = &'a dyn Fn(&Path) -> std::path::PathBuf;
+    let cases: [(&str, Target); 3] = [
         ("absolute link", &|_| "/etc/passwd".into()),
         ("relative link up", &|_| "../../outside.txt".into()),
         ("link through a link dir", &|d: &Path| {
