@@ -109,6 +109,9 @@ impl Snapshotter {
         let state = HostState::snapshot(caps, LOAD_MEMORY, payload);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
+        // With fuel metering on, loading is bounded by its deadline, not by fuel (an error
+        // here only means metering is off).
+        let _ = store.set_fuel(u64::MAX);
         let deadline = Instant::now() + LOAD_DEADLINE;
         store.epoch_deadline_callback(move |_| {
             if Instant::now() >= deadline {

@@ -82,30 +82,50 @@ async fn requests_over_the_per_node_cap_wait_and_all_succeed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timer_waits_on_the_host_clock_without_burning_cpu() {
-    let program = load(
-        "export default async function run() { const t = Date.now(); const p = performance.now(); await new Promise((r) => setTimeout(r, 500)); return { date: Date.now() - t, perf: performance.now() - p }; }\n",
-    )
-    .await;
-    let cpu = || {
-        let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-        let fields: Vec<u64> = stat
-            .rsplit(')')
-            .next()
-            .unwrap()
-            .split_whitespace()
-            .skip(11)
-            .take(2)
-            .map(|f| f.parse().unwrap())
-            .collect();
-        fields[0] + fields[1]
+    // Fuel counts the guest's own work, whatever else this test process is doing.
+    let cache = tempfile::tempdir().unwrap();
+    let sandbox = tentacular_sandbox::Sandbox::new(tentacular_sandbox::SandboxConfig {
+        cache_dir: Some(cache.path().to_path_buf()),
+        fuel: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let dir = crate::support::workflow(&[
+        (
+            "nodes/sleep.ts",
+            "export default async function run() { const t = Date.now(); const p = performance.now(); await new Promise((r) => setTimeout(r, 500)); return { date: Date.now() - t, perf: performance.now() - p }; }\n",
+        ),
+        (
+            "nodes/spin.ts",
+            "export default async function run() { const end = Date.now() + 500; let n = 0; while (Date.now() < end) n++; return { date: 500, perf: 500 }; }\n",
+        ),
+    ]);
+    let limits = Limits {
+        fuel: Some(u64::MAX / 2),
+        ..Limits::default()
     };
-    let (cpu0, t0) = (cpu(), Instant::now());
-    let out = crate::support::run(&program, json!({})).await;
-    let (ticks, wall) = (cpu() - cpu0, t0.elapsed());
-    let v = out.result.unwrap();
-    assert!(wall >= Duration::from_millis(500), "{wall:?}");
-    assert!(v["date"].as_f64().unwrap() >= 499.0, "{v}");
-    assert!(v["perf"].as_f64().unwrap() >= 499.0, "{v}");
-    // Clock ticks are 10 ms: a busy wait would be ~50 ticks of this process's CPU.
-    assert!(ticks < 25, "{ticks} ticks of CPU while a timer waited");
+    let mut fuel = Vec::new();
+    for node in ["sleep", "spin"] {
+        let program = sandbox
+            .load(
+                dir.path(),
+                std::path::Path::new(&format!("nodes/{node}.ts")),
+            )
+            .await
+            .unwrap();
+        let t0 = Instant::now();
+        let out = program
+            .invoke(&json!({}), &crate::support::no_caps(), &limits)
+            .await;
+        assert!(t0.elapsed() >= Duration::from_millis(500), "{node}");
+        let v = out.result.unwrap();
+        assert!(v["date"].as_f64().unwrap() >= 499.0, "{node}: {v}");
+        assert!(v["perf"].as_f64().unwrap() >= 499.0, "{node}: {v}");
+        fuel.push(out.stats.fuel_consumed.unwrap());
+    }
+    let (sleeping, spinning) = (fuel[0], fuel[1]);
+    assert!(
+        sleeping * 100 < spinning,
+        "a sleeping node used {sleeping} fuel, a spinning one {spinning}"
+    );
 }
