@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 use tentacular_sandbox::fetch::Transport;
 use tentacular_sandbox::{
-    Capabilities, Limits, LoadError, LogLine, NodeError, NodeOutcome, NodeProgram, Sandbox,
+    Capabilities, Clock, Limits, LoadError, LogLine, NodeError, NodeOutcome, NodeProgram, Sandbox,
     Scrubber, SecretError, SecretValues, SecurityEvent,
 };
 
@@ -156,6 +156,15 @@ impl Bindings {
     /// The limits of `node`.
     pub fn limits(&self, node: &NodeId) -> Option<&Limits> {
         self.limits.get(node)
+    }
+
+    /// The same bindings with every node's timers on `clock` (`tntc test` uses
+    /// [`Clock::Virtual`] so that backoff code runs without waiting).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        for l in self.limits.values_mut() {
+            l.clock = clock;
+        }
+        self
     }
 }
 

@@ -191,3 +191,29 @@ fn a_fresh_init_validates_and_tests() {
         assert_eq!(run.code(), 0, "{}", run.transcript());
     }
 }
+
+/// `tntc test` runs timers on a virtual clock, by choice: a node that backs off for two
+/// minutes (far past its 5 s timeout on a real clock) passes, in timer order.
+#[test]
+fn timers_run_on_a_virtual_clock_in_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "workflow.yaml",
+                "name: backoff\nversion: \"1.0\"\ntriggers:\n  - type: manual\nnodes:\n  retry:\n    path: ./nodes/retry.ts\n    description: Backs off.\n    limits: {timeout: 5s}\n",
+            ),
+            (
+                "nodes/retry.ts",
+                "export default async function run() {\n  const order: number[] = [];\n  const wait = (ms: number) => new Promise((r) => setTimeout(() => { order.push(ms); r(null); }, ms));\n  await Promise.all([wait(120000), wait(1000), wait(60000)]);\n  return { order };\n}\n",
+            ),
+            (
+                "tests/fixtures/retry.json",
+                r#"{"input": {}, "expected": {"order": [1000, 60000, 120000]}}"#,
+            ),
+        ],
+    );
+    let run = tntc(dir.path(), &["test", "."]);
+    assert_eq!(run.code(), 0, "{}", run.transcript());
+}

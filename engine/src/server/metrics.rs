@@ -290,7 +290,11 @@ impl Inner {
         );
         for ((node, dependency, reason), n) in &self.denied {
             t.sample(
-                &[("node", node), ("dependency", dependency), ("reason", reason)],
+                &[
+                    ("node", node),
+                    ("dependency", dependency),
+                    ("reason", reason),
+                ],
                 n,
             );
         }

@@ -13,6 +13,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tentacular_sandbox::Sandbox;
 
+use tentacular_sandbox::Clock;
+
 use crate::executor::{Bindings, LoadFailure, Runner, error_text};
 use crate::node_capabilities;
 use crate::secrets::Secrets;
@@ -224,7 +226,9 @@ async fn node_test(
         &fixture_secrets(&fixture),
         transport.clone(),
     ) {
-        Ok(b) => b,
+        // Tests run timers on a virtual clock: retry and backoff code stays fast, and the
+        // order of timers is the one real time would give.
+        Ok(b) => b.with_clock(Clock::Virtual),
         Err(e) => {
             return case(
                 name,
@@ -325,7 +329,8 @@ async fn pipeline(
     };
     let transport = Arc::new(transport_for(http, options).map_err(TestError::Fixtures)?);
     let bindings = Bindings::with_config(loaded, config, &secrets, transport.clone())
-        .map_err(|e| TestError::Fixtures(e.to_string()))?;
+        .map_err(|e| TestError::Fixtures(e.to_string()))?
+        .with_clock(Clock::Virtual);
     let report = runner.run(&bindings, input).await;
     let seen = transport.traffic();
     merge(traffic, &seen);
