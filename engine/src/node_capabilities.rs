@@ -29,7 +29,8 @@ pub fn secret_values(secrets: &Secrets) -> Result<sandbox::SecretValues, sandbox
 }
 
 /// The capabilities of `node`: every declared dependency (granted or not, so that messages
-/// can say which), the secrets, `config` (`ctx.config`) and where requests go.
+/// can say which), the secrets, `config` (`ctx.config`), where requests go, and how many of
+/// them may be in flight at once (`limits.maxInFlight`).
 pub fn capabilities(
     workflow: &Workflow,
     node: &NodeId,
@@ -54,6 +55,7 @@ pub fn capabilities(
         .dependencies(deps)
         .secrets(secrets)
         .transport(transport)
+        .max_in_flight(workflow.max_in_flight_of(node) as usize)
         .build()
 }
 
@@ -109,5 +111,38 @@ pub fn limits(workflow: &Workflow, node: &NodeId) -> sandbox::Limits {
         // A node waiting for an instance waits at most as long as a run may take.
         queue_timeout: workflow.config.timeout(),
         ..sandbox::Limits::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+name: demo
+version: "1.0"
+triggers: [{type: manual}]
+nodes:
+  wide: {path: ./nodes/wide.ts, limits: {maxInFlight: 4}}
+  plain: {path: ./nodes/plain.ts}
+"#;
+
+    #[test]
+    fn max_in_flight_comes_from_the_nodes_limits_else_the_default() {
+        let wf = Workflow::parse(SPEC, "workflow.yaml").unwrap().workflow;
+        let caps = |node: &str| {
+            capabilities(
+                &wf,
+                &NodeId::new(node).unwrap(),
+                json!({}),
+                sandbox::SecretValues::default(),
+                Arc::new(sandbox::fetch::DenyAll),
+            )
+        };
+        assert_eq!(caps("wide").max_in_flight(), 4);
+        assert_eq!(
+            caps("plain").max_in_flight(),
+            sandbox::DEFAULT_MAX_IN_FLIGHT
+        );
     }
 }

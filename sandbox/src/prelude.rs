@@ -3,10 +3,15 @@
 /// The prelude files in evaluation order (see `shims/js/README.md`).
 const PARTS: &[&str] = &[
     include_str!("../../shims/js/host.js"),
+    include_str!("../../shims/js/dom_exception.js"),
+    include_str!("../../shims/js/events.js"),
     include_str!("../../shims/js/timers.js"),
+    include_str!("../../shims/js/abort.js"),
     include_str!("../../shims/js/encoding.js"),
     include_str!("../../shims/js/url.js"),
     include_str!("../../shims/js/headers.js"),
+    include_str!("../../shims/js/blob.js"),
+    include_str!("../../shims/js/streams.js"),
     include_str!("../../shims/js/response.js"),
     include_str!("../../shims/js/fetch.js"),
     include_str!("../../shims/js/crypto.js"),

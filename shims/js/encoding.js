@@ -65,10 +65,3 @@ globalThis.atob = function atob(input) {
   }
   return out;
 };
-class DOMException extends Error {
-  constructor(message = "", name = "Error") {
-    super(message);
-    this.name = name;
-  }
-}
-globalThis.DOMException = DOMException;

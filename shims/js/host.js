@@ -17,9 +17,11 @@ for (const k of ["__tntcLog", "__tntcStart", "__tntcCancel", "__tntcCall", "__tn
 const __JSON = { parse: JSON.parse.bind(JSON), stringify: JSON.stringify.bind(JSON) };
 const __Promise = Promise;
 const __Map = Map;
+const __now = performance.now.bind(performance);
 const LOG_LEVELS = { debug: 0, info: 1, warn: 2, error: 3 };
 // Operation kinds and statuses of the host ABI (shims/abi).
 const __OP = { fetch: 1, timer: 2 };
+const __SERVICE = { crypto: 1, url: 2, compression: 3 };
 const __OP_OK = 0;
 function __formatArgs(args) {
   return args
@@ -50,8 +52,14 @@ function __startOp(op, meta, body) {
   const promise = new __Promise((resolve, reject) => __ops.set(handle, { resolve, reject }));
   return { handle, promise };
 }
-function __cancelOp(handle) {
-  if (__ops.delete(handle)) __native.cancel(handle);
+// Abandons an operation on the host (its task is dropped there: a request's connection is
+// closed); `reason`, when given, rejects the operation's promise.
+function __cancelOp(handle, reason) {
+  const op = __ops.get(handle);
+  if (op === undefined) return;
+  __ops.delete(handle);
+  __native.cancel(handle);
+  if (arguments.length > 1 && op.reject) op.reject(reason);
 }
 // Called by the plugin for each completion the host reports.
 function __complete(handle, status, meta, body) {
@@ -61,4 +69,31 @@ function __complete(handle, status, meta, body) {
   if (op.timer) return op.timer();
   if (status === __OP_OK) op.resolve({ meta, body });
   else op.reject(__errorFromHost(meta));
+}
+// The bytes of a BufferSource (a view on them, not a copy).
+function __u8(data, what) {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError(`${what}: expected an ArrayBuffer, a typed array or a DataView`);
+}
+// A synchronous host service: `header` (JSON), a NUL, then `parts` (byte arrays) concatenated.
+// Returns the answer's bytes; a failure is rethrown as a DOMException (or a TypeError).
+function __callService(service, header, parts = []) {
+  const head = __native.utf8Encode(__JSON.stringify(header));
+  let n = head.length + 1;
+  for (const p of parts) n += p.length;
+  const req = new Uint8Array(n);
+  req.set(head, 0);
+  let at = head.length + 1;
+  for (const p of parts) { req.set(p, at); at += p.length; }
+  let answer;
+  try {
+    answer = __native.call(service, req);
+  } catch (e) {
+    let info;
+    try { info = __JSON.parse(e.message); } catch (_) { throw e; }
+    if (info.name === "TypeError") throw new TypeError(info.message);
+    throw new DOMException(info.message, info.name);
+  }
+  return new Uint8Array(answer);
 }

@@ -73,6 +73,14 @@ impl Workflow {
             .and_then(|n| n.limits.memory.as_ref())
             .map_or(NodeLimits::DEFAULT_MEMORY, MemorySize::bytes)
     }
+
+    /// Host operations a node may have in flight at once: its `limits.maxInFlight`, else 32.
+    pub fn max_in_flight_of(&self, node: &NodeId) -> u32 {
+        self.nodes
+            .get(node)
+            .and_then(|n| n.limits.max_in_flight)
+            .unwrap_or(NodeLimits::DEFAULT_MAX_IN_FLIGHT)
+    }
 }
 
 /// A way to start a run.
@@ -316,15 +324,29 @@ pub struct NodeLimits {
     /// Wall-clock limit per attempt. By default, `config.timeout` (itself 30s by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<DurationText>,
+    /// Host operations (requests) one invocation may have in flight at once; more wait for a
+    /// slot and never fail for it. By default, 32 (at least 1, at most 1024).
+    #[serde(
+        default,
+        rename = "maxInFlight",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1, max = 1024))]
+    pub max_in_flight: Option<u32>,
 }
 
 impl NodeLimits {
     /// The memory cap when none is set: 64 MiB.
     pub const DEFAULT_MEMORY: u64 = 64 << 20;
 
+    /// Requests in flight per invocation when none is set: 32.
+    pub const DEFAULT_MAX_IN_FLIGHT: u32 = 32;
+    /// The largest `maxInFlight` accepted.
+    pub const MAX_MAX_IN_FLIGHT: u32 = 1024;
+
     /// True when no limit is set.
     pub fn is_empty(&self) -> bool {
-        self.memory.is_none() && self.timeout.is_none()
+        self.memory.is_none() && self.timeout.is_none() && self.max_in_flight.is_none()
     }
 }
 

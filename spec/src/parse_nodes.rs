@@ -331,8 +331,30 @@ fn limits(r: &mut Reader<'_>, v: &Node<'_>, key: Span, node: &str) -> Option<Nod
         ok &= d.is_some();
         d
     });
-    r.finish(f, &["memory", "timeout"], &what, None, Unknown::Reject);
-    ok.then_some(NodeLimits { memory, timeout })
+    let max_in_flight = f.value("maxInFlight").and_then(|(n, _)| {
+        let parsed = r
+            .integer(
+                n,
+                "maxInFlight",
+                1,
+                i64::from(NodeLimits::MAX_MAX_IN_FLIGHT),
+            )
+            .and_then(|n| u32::try_from(n).ok());
+        ok &= parsed.is_some();
+        parsed
+    });
+    r.finish(
+        f,
+        &["memory", "timeout", "maxInFlight"],
+        &what,
+        None,
+        Unknown::Reject,
+    );
+    ok.then_some(NodeLimits {
+        memory,
+        timeout,
+        max_in_flight,
+    })
 }
 
 /// A duration such as `30s`; a bare number is an error that suggests the unit.

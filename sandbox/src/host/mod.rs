@@ -270,9 +270,12 @@ fn call_imports(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         M,
         "call",
         |mut c: Caller<'_, HostState>, realm: u32, service: u32, ptr: u32, len: u32| {
+            // Services are pure (no I/O, no policy, no secrets), so they also serve a module's
+            // top level while the snapshot is built; every answer fits the node's memory.
             c.data().accepts_realm(realm, "call")?;
             let request = read(&mut c, ptr, len)?;
-            let (ok, answer) = match crate::services::call(service, &request) {
+            let max_answer = c.data().limiter.limit;
+            let (ok, answer) = match crate::services::call(service, &request, max_answer) {
                 Ok(bytes) => (true, bytes),
                 Err(e) => (false, e.to_json().into_bytes()),
             };
