@@ -12,6 +12,7 @@ mod gvisor;
 mod help;
 mod init;
 mod kube_cmds;
+mod record;
 mod secrets;
 mod support;
 mod test_cmd;

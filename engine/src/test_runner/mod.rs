@@ -238,6 +238,7 @@ async fn node_test(
             );
         }
     };
+    transport.scrub_recordings_with(bindings.scrubber().clone());
     let caps = bindings
         .capabilities(node)
         .expect("bindings cover every node")

@@ -6,13 +6,16 @@
 //!   unchanged): every dependency request answers 200 `{"mock": true, "dependency", "path"}`,
 //!   legacy `ctx.fetch` answers `{"mock": true, "service", "path"}`.
 //! * **Record** (`--record`): the real network, once, keeping every exchange so it can be
-//!   written into the fixture.
+//!   written into the fixture. What is kept is scrubbed first: every secret value, in every
+//!   encoding the sandbox's [`Scrubber`] knows, becomes its placeholder, so a dependency that
+//!   reflects a credential never writes it into a file that is committed.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
+use tentacular_sandbox::Scrubber;
 use tentacular_sandbox::fetch::{
     InboundResponse, OutboundRequest, RequestVia, Transport, TransportError,
 };
@@ -36,7 +39,12 @@ pub struct Traffic {
 enum Mode {
     Strict(Mutex<HttpMocks>),
     Mock,
-    Record(tentacular_sandbox::fetch::net::NetTransport),
+    Record {
+        net: tentacular_sandbox::fetch::net::NetTransport,
+        /// Set once the test's secrets are known ([`FixtureTransport::scrub_recordings_with`]);
+        /// without it nothing is recorded (fail closed).
+        scrubber: OnceLock<Scrubber>,
+    },
 }
 
 /// A transport that answers from a fixture (or records the real network).
@@ -67,9 +75,20 @@ impl FixtureTransport {
     /// The real network, recording every exchange.
     pub fn recording() -> Result<Self, TransportError> {
         Ok(FixtureTransport {
-            mode: Mode::Record(tentacular_sandbox::fetch::net::NetTransport::new()?),
+            mode: Mode::Record {
+                net: tentacular_sandbox::fetch::net::NetTransport::new()?,
+                scrubber: OnceLock::new(),
+            },
             traffic: Arc::default(),
         })
+    }
+
+    /// The scrubber recorded exchanges pass through before they are kept. A recording
+    /// transport refuses to send until it has one.
+    pub fn scrub_recordings_with(&self, scrubber: Scrubber) {
+        if let Mode::Record { scrubber: slot, .. } = &self.mode {
+            let _ = slot.set(scrubber);
+        }
     }
 
     /// What happened so far, including strict entries that were never requested.
@@ -194,27 +213,23 @@ impl Transport for FixtureTransport {
                         }
                     }
                 }
-                Mode::Record(net) => {
+                Mode::Record { net, scrubber } => {
+                    let Some(scrubber) = scrubber.get() else {
+                        return Err(TransportError::Failed(
+                            "internal: a recording transport was used before its scrubber was set"
+                                .into(),
+                        ));
+                    };
                     let method = req.method.clone();
                     let dependency = req.dependency.clone();
                     let response = net.send(req, max_body).await?;
-                    let text = String::from_utf8_lossy(&response.body).into_owned();
-                    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-                    let headers = response
-                        .headers
-                        .iter()
-                        .filter(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-                        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                        .collect();
-                    let exchange = HttpExchange {
-                        dependency: DependencyName::new(dependency).ok(),
-                        url: None,
+                    let exchange = recorded_exchange(
+                        scrubber,
+                        dependency,
                         method,
-                        path: Some(path),
-                        status: response.status,
-                        headers,
-                        body,
-                    };
+                        &path,
+                        &response,
+                    );
                     self.traffic
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -224,5 +239,84 @@ impl Transport for FixtureTransport {
                 }
             }
         })
+    }
+}
+
+/// The fixture entry for one real exchange, with every secret value (in any encoding the
+/// scrubber knows) replaced by its placeholder in the path, the kept headers and the body.
+fn recorded_exchange(
+    scrubber: &Scrubber,
+    dependency: String,
+    method: String,
+    path: &str,
+    response: &InboundResponse,
+) -> HttpExchange {
+    let body = String::from_utf8_lossy(&response.body);
+    let body = scrubber.placeholders_in(&body);
+    let body = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    let headers = response
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(k, v)| (k.to_ascii_lowercase(), scrubber.placeholders_in(v)))
+        .collect();
+    HttpExchange {
+        dependency: DependencyName::new(dependency).ok(),
+        url: None,
+        method,
+        path: Some(scrubber.placeholders_in(path)),
+        status: response.status,
+        headers,
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tentacular_sandbox::SecretRef;
+
+    fn scrubber(value: &str) -> Scrubber {
+        Scrubber::new([(SecretRef::parse("api.token").unwrap(), value)])
+    }
+
+    #[test]
+    fn recorded_exchanges_hold_placeholders_not_values() {
+        let secret = "s3cr3t:token/value";
+        let b64 = "czNjcjN0OnRva2VuL3ZhbHVl";
+        let response = InboundResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: format!(
+                r#"{{"echo":"{secret}","auth":"Basic {b64}","url":"/x?t=s3cr3t%3Atoken%2Fvalue"}}"#
+            )
+            .into_bytes(),
+        };
+        let e = recorded_exchange(
+            &scrubber(secret),
+            "api".into(),
+            "GET".into(),
+            &format!("/echo?token={secret}"),
+            &response,
+        );
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(!text.contains(secret), "{text}");
+        assert!(!text.contains(b64), "{text}");
+        assert!(!text.contains("s3cr3t%3A"), "{text}");
+        assert!(text.contains("api.token"), "placeholders are kept: {text}");
+        assert_eq!(e.body["echo"].as_str().unwrap(), SecretRef::parse("api.token").unwrap().placeholder());
+    }
+
+    #[test]
+    fn a_binary_body_is_kept_as_text_without_values() {
+        let secret = "another-secret-value";
+        let response = InboundResponse {
+            status: 201,
+            headers: vec![],
+            body: format!("plain {secret} text").into_bytes(),
+        };
+        let e = recorded_exchange(&scrubber(secret), "api".into(), "POST".into(), "/", &response);
+        assert_eq!(e.status, 201);
+        assert!(!e.body.as_str().unwrap().contains(secret));
     }
 }
