@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
         let v6 = Ipv6Addr::from(bytes);
         if let Some(v4) = embedded_ipv4(v6) {
             if reachable_by_name(IpAddr::V6(v6)) {
-                assert!(reachable_by_name(IpAddr::V4(v4)), "{v6} reachable, {v4} not");
+                assert!(
+                    reachable_by_name(IpAddr::V4(v4)),
+                    "{v6} reachable, {v4} not"
+                );
             }
         }
     }

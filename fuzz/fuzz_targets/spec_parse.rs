@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
         let lines = source.replace("\r\n", "\n").matches(['\r', '\n']).count() + 1;
         assert!(!errors.errors.is_empty(), "an Err holds at least one error");
         for d in errors.errors.iter().chain(&errors.warnings) {
-            assert!(d.line <= lines, "line {} past the end ({lines}): {d:?}", d.line);
+            assert!(
+                d.line <= lines,
+                "line {} past the end ({lines}): {d:?}",
+                d.line
+            );
         }
     }
 });

@@ -55,7 +55,12 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(out.dependency, name);
             assert_eq!(out.url.scheme(), scheme, "{text:?} → {}", out.url);
             assert_eq!(out.url.host_str(), Some(host), "{text:?} → {}", out.url);
-            assert_eq!(out.url.port_or_known_default(), Some(port), "{text:?} → {}", out.url);
+            assert_eq!(
+                out.url.port_or_known_default(),
+                Some(port),
+                "{text:?} → {}",
+                out.url
+            );
             assert!(out.url.username().is_empty() && out.url.password().is_none());
         }
     }
@@ -66,7 +71,12 @@ fuzz_target!(|data: &[u8]| {
             .unwrap_or_else(|| panic!("{text:?} allowed onto {}", out.dependency));
         assert_eq!(out.url.scheme(), *scheme, "{text:?} → {}", out.url);
         assert_eq!(out.url.host_str(), Some(*host), "{text:?} → {}", out.url);
-        assert_eq!(out.url.port_or_known_default(), Some(*port), "{text:?} → {}", out.url);
+        assert_eq!(
+            out.url.port_or_known_default(),
+            Some(*port),
+            "{text:?} → {}",
+            out.url
+        );
         assert!(out.url.username().is_empty() && out.url.password().is_none());
     }
     let locked = Target::Dependency {

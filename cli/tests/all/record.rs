@@ -97,7 +97,10 @@ contract:
     let written = std::fs::read_to_string(&fixture).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&written).unwrap();
     let http = doc["http"].to_string();
-    assert!(!http.contains(SECRET), "raw secret in the recording: {http}");
+    assert!(
+        !http.contains(SECRET),
+        "raw secret in the recording: {http}"
+    );
     assert!(
         !http.contains(&SECRET.replace(':', "%3A").replace('/', "%2F")),
         "percent-encoded secret in the recording: {http}"

@@ -223,13 +223,8 @@ impl Transport for FixtureTransport {
                     let method = req.method.clone();
                     let dependency = req.dependency.clone();
                     let response = net.send(req, max_body).await?;
-                    let exchange = recorded_exchange(
-                        scrubber,
-                        dependency,
-                        method,
-                        &path,
-                        &response,
-                    );
+                    let exchange =
+                        recorded_exchange(scrubber, dependency, method, &path, &response);
                     self.traffic
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -304,7 +299,10 @@ mod tests {
         assert!(!text.contains(b64), "{text}");
         assert!(!text.contains("s3cr3t%3A"), "{text}");
         assert!(text.contains("api.token"), "placeholders are kept: {text}");
-        assert_eq!(e.body["echo"].as_str().unwrap(), SecretRef::parse("api.token").unwrap().placeholder());
+        assert_eq!(
+            e.body["echo"].as_str().unwrap(),
+            SecretRef::parse("api.token").unwrap().placeholder()
+        );
     }
 
     #[test]
@@ -315,7 +313,13 @@ mod tests {
             headers: vec![],
             body: format!("plain {secret} text").into_bytes(),
         };
-        let e = recorded_exchange(&scrubber(secret), "api".into(), "POST".into(), "/", &response);
+        let e = recorded_exchange(
+            &scrubber(secret),
+            "api".into(),
+            "POST".into(),
+            "/",
+            &response,
+        );
         assert_eq!(e.status, 201);
         assert!(!e.body.as_str().unwrap().contains(secret));
     }
