@@ -5,12 +5,15 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::{Value, json};
-use tentacular_engine::test_runner::{self, TestOptions, TestReport};
+use tentacular_engine::test_runner::{
+    self, Policy, TestCase, TestKind, TestOptions, TestReport, TestStatus,
+};
 use tentacular_spec::NodeId;
+use tentacular_spec::fixtures::render_differences;
 
 use super::{load_workflow, runtime, sandbox};
 use crate::output::{Mark, Output, outcome_line, paint, style};
-use crate::report::verdict;
+use crate::report::{json_verdict, verdict};
 
 /// Runs a workflow's fixtures (`tests/fixtures/<node>[.<case>].json`) in the sandbox.
 ///
@@ -31,6 +34,14 @@ pub struct Test {
     /// Report contract drift violations as warnings instead of failing.
     #[arg(long)]
     pub warn: bool,
+
+    /// Fail when a node has no fixture (by default, untested nodes are reported, not failed).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Show each test's output and log lines, not only those of failed tests.
+    #[arg(short, long)]
+    pub verbose: bool,
 
     /// Run against the real network once and write the responses into each fixture's `http`
     /// list (so later runs are hermetic).
@@ -62,11 +73,24 @@ impl Test {
         if self.record {
             write_recordings(&report, out)?;
         }
-        let passed = report.passed(self.warn);
+        let passed = report.passed(Policy {
+            drift_warns: self.warn,
+            strict: self.strict,
+        });
         if out.json() {
-            out.json_value(&report)?;
-        } else {
-            out.out(render(&report))?;
+            return json_verdict(out, passed, &report);
+        }
+        out.out(render(&report, self.verbose))?;
+        let strict_only = !passed
+            && report.passed(Policy {
+                drift_warns: self.warn,
+                strict: false,
+            });
+        if strict_only {
+            anyhow::bail!(
+                "--strict: {} without fixtures (add tests/fixtures/<node>.json, or drop --strict)",
+                tentacular_spec::plural(report.summary.untested, "node")
+            );
         }
         verdict(passed)
     }
@@ -86,46 +110,15 @@ fn split_target(target: &Path) -> (PathBuf, Option<String>) {
     }
 }
 
-fn render(report: &TestReport) -> String {
+/// How many differences the text view shows per test (JSON has them all).
+const DIFF_LINES: usize = 20;
+
+fn render(report: &TestReport, verbose: bool) -> String {
     let mut s = format!("{}\n", paint(style::HEAD, "─── Test Results ───"));
-    let mut passed = 0;
     for t in &report.test_results {
-        if let Some(why) = &t.skipped {
-            s.push_str(&format!(
-                "  {} {} {}\n",
-                paint(style::WARN, "-"),
-                t.name,
-                paint(style::DIM, format!("(skipped: {why})"))
-            ));
-        } else if t.passed {
-            s.push_str(&format!(
-                "  {} {} {}\n",
-                Mark::Ok,
-                t.name,
-                paint(style::DIM, format!("({}ms)", t.duration_ms))
-            ));
-        } else {
-            s.push_str(&format!(
-                "  {} {} {}\n",
-                Mark::Fail,
-                t.name,
-                paint(style::DIM, format!("({}ms)", t.duration_ms))
-            ));
-            for line in t.error.as_deref().unwrap_or("").lines() {
-                s.push_str(&format!("      {line}\n"));
-            }
-            for line in &t.logs {
-                s.push_str(&format!("      {} {line}\n", paint(style::DIM, "log:")));
-            }
-        }
-        if t.passed {
-            passed += 1;
-        }
+        s.push_str(&render_case(t, verbose));
     }
-    s.push_str(&format!(
-        "\n{passed}/{} tests passed\n",
-        report.test_results.len()
-    ));
+    s.push_str(&format!("\n{}\n", report.summary));
     if let Some(d) = &report.drift
         && (!d.violations.is_empty() || !d.warnings.is_empty())
     {
@@ -137,6 +130,54 @@ fn render(report: &TestReport) -> String {
         for (mark, f) in findings.chain(d.warnings.iter().map(|w| (Mark::Warn, w))) {
             s.push_str(&outcome_line(mark, f.kind, &f.message));
             s.push_str(&format!("      → {}\n", f.suggestion));
+        }
+    }
+    s
+}
+
+/// One test: its mark, name and status, then (indented) why, what to do, and with `verbose`
+/// its output and log.
+fn render_case(t: &TestCase, verbose: bool) -> String {
+    let ms = paint(style::DIM, format!("({}ms)", t.duration_ms));
+    let (mark, head) = match (t.status, t.kind) {
+        (TestStatus::Passed, _) => (Mark::Ok, format!("{} {ms}", t.name)),
+        (TestStatus::Failed, TestKind::Orphan) => {
+            (Mark::Fail, format!("{} (orphan fixture)", t.name))
+        }
+        (TestStatus::Failed, _) => (Mark::Fail, format!("{} {ms}", t.name)),
+        (TestStatus::Skipped, _) => (
+            Mark::Warn,
+            format!(
+                "{} (skipped: {})",
+                t.name,
+                t.skipped.as_deref().unwrap_or("cannot run here")
+            ),
+        ),
+        (TestStatus::Untested, _) => (Mark::Warn, format!("{} (untested)", t.name)),
+        (TestStatus::Unchecked, _) => (Mark::Warn, format!("{} ran (no expectation) {ms}", t.name)),
+    };
+    let mut s = format!("  {mark} {head}\n");
+    let indent = |s: &mut String, text: &str| {
+        for line in text.lines() {
+            s.push_str(&format!("      {line}\n"));
+        }
+    };
+    if let Some(e) = &t.error {
+        indent(&mut s, e);
+    }
+    if !t.differences.is_empty() {
+        indent(&mut s, &render_differences(&t.differences, DIFF_LINES));
+    }
+    if let Some(h) = &t.hint {
+        indent(&mut s, &format!("{} {h}", paint(style::DIM, "hint:")));
+    }
+    if verbose && let Some(o) = &t.output {
+        let text = serde_json::to_string_pretty(o).unwrap_or_default();
+        indent(&mut s, &format!("{} {text}", paint(style::DIM, "output:")));
+    }
+    if verbose || t.status == TestStatus::Failed {
+        for line in &t.logs {
+            s.push_str(&format!("      {} {line}\n", paint(style::DIM, "log:")));
         }
     }
     s

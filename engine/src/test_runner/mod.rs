@@ -3,13 +3,12 @@
 //! contract drift report.
 
 pub mod drift;
+mod report;
 pub mod transport;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 use tentacular_sandbox::Sandbox;
 
@@ -18,9 +17,9 @@ use tentacular_sandbox::Clock;
 use crate::executor::{Bindings, LoadFailure, Runner, error_text};
 use crate::node_capabilities;
 use crate::secrets::Secrets;
-use drift::DriftReport;
+pub use report::{Policy, Summary, TestCase, TestKind, TestReport, TestStatus};
 use tentacular_spec::fixtures::{
-    self, Fixture, HttpExchange, compare, compare_outputs, render_differences,
+    self, Difference, Fixture, HttpExchange, compare, compare_outputs,
 };
 use tentacular_spec::{LoadedWorkflow, NodeId, Runtime};
 use transport::{FixtureTransport, Traffic};
@@ -34,56 +33,6 @@ pub struct TestOptions {
     pub pipeline: bool,
     /// Run against the real network once and return the exchanges to write into fixtures.
     pub record: bool,
-}
-
-/// One test's verdict.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TestCase {
-    /// `<node>: <fixture file>`, `<node>: no fixtures`, or `pipeline`.
-    pub name: String,
-    /// Whether it passed (a skipped test counts as passed).
-    pub passed: bool,
-    /// Set when the test could not run here, with why.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
-    /// Wall time.
-    pub duration_ms: u64,
-    /// Why it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// The node's log lines, `LEVEL message`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub logs: Vec<String>,
-    /// The fixture file, for `--record`.
-    #[serde(skip)]
-    pub fixture: Option<PathBuf>,
-    /// Exchanges captured with `--record`.
-    #[serde(skip)]
-    pub recorded: Vec<HttpExchange>,
-}
-
-/// Everything `tntc test` reports.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TestReport {
-    /// One entry per test.
-    pub test_results: Vec<TestCase>,
-    /// Contract drift (only when the workflow has a contract).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drift: Option<DriftReport>,
-}
-
-impl TestReport {
-    /// True when every test passed and the drift report has no violations (unless `warn`).
-    pub fn passed(&self, warn: bool) -> bool {
-        self.test_results.iter().all(|t| t.passed)
-            && (warn
-                || self
-                    .drift
-                    .as_ref()
-                    .is_none_or(|d| !d.summary.has_violations))
-    }
 }
 
 /// Why tests could not start.
@@ -126,15 +75,16 @@ pub async fn run(
                 continue;
             }
             if files.is_empty() {
-                results.push(case(format!("{node}: no fixtures"), true, 0, None));
+                results.push(untested(node));
                 continue;
             }
             for file in files {
                 results.push(node_test(&runner, &loaded, node, file, options, &mut traffic).await);
             }
         }
-        for orphan in &set.orphans {
-            tracing::warn!(file = %orphan.path.display(), "{}", orphan.hint);
+        // Orphans are the workflow's problem, not one node's: reported when all nodes run.
+        if options.node.is_none() {
+            results.extend(set.orphans.iter().map(orphan));
         }
     }
     let drift = loaded
@@ -142,37 +92,53 @@ pub async fn run(
         .contract
         .as_ref()
         .map(|_| drift::report(&loaded, &traffic));
-    Ok(TestReport {
-        test_results: results,
-        drift,
-    })
+    Ok(TestReport::new(results, drift))
 }
 
-fn case(name: String, passed: bool, ms: u64, error: Option<String>) -> TestCase {
-    TestCase {
-        name,
-        passed,
-        skipped: None,
-        duration_ms: ms,
-        error,
-        logs: Vec::new(),
-        fixture: None,
-        recorded: Vec::new(),
-    }
+/// A node without fixtures: nothing about it was checked.
+fn untested(node: &NodeId) -> TestCase {
+    let mut c = TestCase::new(
+        format!("{node}: no fixtures"),
+        TestKind::Node,
+        TestStatus::Untested,
+    );
+    c.node = Some(node.clone());
+    c.hint = Some(format!(
+        "add {}/{node}.json: {{\"input\": ..., \"expected\": ...}}",
+        fixtures::FIXTURES_DIR
+    ));
+    c
 }
 
-fn skipped(name: String, why: String) -> TestCase {
-    TestCase {
-        skipped: Some(why),
-        ..case(name, true, 0, None)
-    }
+/// A fixture file that belongs to no node: an error, since the test it was meant to be never
+/// runs.
+fn orphan(o: &fixtures::Orphan) -> TestCase {
+    let file = o
+        .path
+        .file_name()
+        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    let mut c = TestCase::failed(
+        file,
+        TestKind::Orphan,
+        "orphan fixture: it belongs to no node, so it never runs".into(),
+    );
+    c.hint = Some(o.hint.clone());
+    c.fixture = Some(o.path.clone());
+    c
 }
 
-fn deno_reason(node: &NodeId) -> String {
-    format!(
-        "node \"{node}\" declares `runtime: deno`; Deno compatibility mode is not available in this build yet"
-    )
+/// A test that cannot run here because `node` declares `runtime: deno`.
+fn skipped_deno(name: String, kind: TestKind, node: &NodeId) -> TestCase {
+    let mut c = TestCase::new(name, kind, TestStatus::Skipped);
+    c.skipped = Some(format!(
+        "node \"{node}\" declares `runtime: deno`, and this build runs no Deno nodes yet"
+    ));
+    c.hint = Some(DENO_HINT.into());
+    c
 }
+
+/// What to do about a skipped `runtime: deno` node.
+const DENO_HINT: &str = "remove `runtime: deno` to run the node in the sandbox; Deno compatibility mode will need Deno 2.x on PATH or in $TENTACULAR_DENO (https://deno.com)";
 
 fn transport_for(
     http: Option<Vec<HttpExchange>>,
@@ -208,17 +174,24 @@ async fn node_test(
     traffic: &mut Traffic,
 ) -> TestCase {
     let name = file.test_name();
+    let mut c = TestCase::new(name.clone(), TestKind::Node, TestStatus::Failed);
+    c.node = Some(node.clone());
+    c.fixture = Some(file.path.clone());
     if loaded.workflow.runtime_of(node) == Runtime::Deno {
-        return skipped(name, deno_reason(node));
+        return TestCase {
+            node: c.node,
+            fixture: c.fixture,
+            ..skipped_deno(name, TestKind::Node, node)
+        };
     }
     let started = Instant::now();
     let fixture = match Fixture::load(&file.path) {
         Ok(f) => f,
-        Err(e) => return case(name, false, 0, Some(e.to_string())),
+        Err(e) => return fail(c, e.to_string()),
     };
     let transport = match transport_for(fixture.http.clone(), options) {
         Ok(t) => Arc::new(t),
-        Err(e) => return case(name, false, 0, Some(e)),
+        Err(e) => return fail(c, e),
     };
     let bindings = match Bindings::with_config(
         loaded,
@@ -229,14 +202,7 @@ async fn node_test(
         // Tests run timers on a virtual clock: retry and backoff code stays fast, and the
         // order of timers is the one real time would give.
         Ok(b) => b.with_clock(Clock::Virtual),
-        Err(e) => {
-            return case(
-                name,
-                false,
-                0,
-                Some(format!("{}: {e}", file.path.display())),
-            );
-        }
+        Err(e) => return fail(c, format!("{}: {e}", file.path.display())),
     };
     transport.scrub_recordings_with(bindings.scrubber().clone());
     let caps = bindings
@@ -252,33 +218,79 @@ async fn node_test(
         Err(e) => problems.push(error_text(node, e) + &stack_of(e)),
         Ok(actual) => {
             if let Some(expected) = &fixture.expected {
-                let diffs = compare(expected, actual);
-                if !diffs.is_empty() {
-                    problems.push(format!(
-                        "output differs from `expected`:\n{}",
-                        render_differences(&diffs, 20)
-                    ));
-                }
+                c.differences = compare(expected, actual);
             }
+            c.output = Some(actual.clone());
         }
     }
-    if !options.record {
-        problems.extend(seen.unexpected.iter().cloned());
-    }
-    let mut c = case(
-        name,
-        problems.is_empty(),
-        started.elapsed().as_millis() as u64,
-        (!problems.is_empty()).then(|| problems.join("\n")),
-    );
     c.logs = outcome
         .logs
         .iter()
         .map(|l| format!("{} {}", l.level.as_str(), l.message))
         .collect();
-    c.fixture = Some(file.path.clone());
     c.recorded = seen.recorded;
+    c.duration_ms = started.elapsed().as_millis() as u64;
+    verdict(
+        c,
+        problems,
+        &seen.unexpected,
+        options,
+        fixture.expected.is_some(),
+    )
+}
+
+fn fail(mut c: TestCase, error: String) -> TestCase {
+    c.set_status(TestStatus::Failed);
+    c.error = Some(error);
     c
+}
+
+/// The status of a test that ran: failed on any problem, unexpected request or difference;
+/// unchecked without an `expected`; else passed.
+fn verdict(
+    mut c: TestCase,
+    mut problems: Vec<String>,
+    unexpected: &[String],
+    options: &TestOptions,
+    has_expected: bool,
+) -> TestCase {
+    if !c.differences.is_empty() {
+        problems.insert(0, differ_text(&c.differences, c.kind));
+    }
+    if !options.record {
+        problems.extend(unexpected.iter().cloned());
+    }
+    let status = if !problems.is_empty() {
+        TestStatus::Failed
+    } else if has_expected {
+        TestStatus::Passed
+    } else {
+        c.hint = Some(match c.kind {
+            TestKind::Pipeline => format!(
+                "add \"expected\" (outputs by node id) to {}",
+                fixtures::PIPELINE_FILE
+            ),
+            _ => "add \"expected\" to the fixture (the output it should give)".into(),
+        });
+        TestStatus::Unchecked
+    };
+    c.set_status(status);
+    c.error = (!problems.is_empty()).then(|| problems.join("\n"));
+    c
+}
+
+/// The line that stands for `diffs` in a test's error (the list itself is in
+/// [`TestCase::differences`]).
+fn differ_text(diffs: &[Difference], kind: TestKind) -> String {
+    let what = match kind {
+        TestKind::Pipeline => "outputs differ",
+        _ => "output differs",
+    };
+    let n = diffs.len();
+    format!(
+        "{what} from `expected` ({n} difference{})",
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 fn stack_of(e: &tentacular_sandbox::NodeError) -> String {
@@ -302,7 +314,7 @@ async fn pipeline(
         .keys()
         .find(|n| loaded.workflow.runtime_of(n) == Runtime::Deno)
     {
-        return Ok(skipped("pipeline".into(), deno_reason(node)));
+        return Ok(skipped_deno("pipeline".into(), TestKind::Pipeline, node));
     }
     let started = Instant::now();
     let fixture =
@@ -335,36 +347,24 @@ async fn pipeline(
     let report = runner.run(&bindings, input).await;
     let seen = transport.traffic();
     merge(traffic, &seen);
-    let mut problems: Vec<String> = report
+    let problems: Vec<String> = report
         .result
         .errors
         .iter()
         .map(|(n, e)| format!("{n}: {e}"))
         .collect();
+    let outputs: Map<String, Value> = report
+        .result
+        .outputs
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut c = TestCase::new("pipeline".into(), TestKind::Pipeline, TestStatus::Failed);
     if let Some(Value::Object(expected)) = &expected {
-        let outputs: Map<String, Value> = report
-            .result
-            .outputs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let diffs = compare_outputs(expected, &outputs);
-        if !diffs.is_empty() {
-            problems.push(format!(
-                "outputs differ from `expected`:\n{}",
-                render_differences(&diffs, 20)
-            ));
-        }
+        c.differences = compare_outputs(expected, &outputs);
     }
-    if !options.record {
-        problems.extend(seen.unexpected.iter().cloned());
-    }
-    let mut c = case(
-        "pipeline".into(),
-        problems.is_empty(),
-        started.elapsed().as_millis() as u64,
-        (!problems.is_empty()).then(|| problems.join("\n")),
-    );
+    c.output = Some(Value::Object(outputs));
+    c.duration_ms = started.elapsed().as_millis() as u64;
     c.logs = report
         .logs
         .iter()
@@ -374,7 +374,13 @@ async fn pipeline(
                 .map(move |l| format!("[{n}] {} {}", l.level.as_str(), l.message))
         })
         .collect();
-    Ok(c)
+    Ok(verdict(
+        c,
+        problems,
+        &seen.unexpected,
+        options,
+        expected.is_some(),
+    ))
 }
 
 /// A fixture's `secrets` as the engine's secret store (empty when it has none).
