@@ -17,6 +17,7 @@ const PARTS: &[&str] = &[
     include_str!("../../shims/js/crypto.js"),
     include_str!("../../shims/js/clone.js"),
     include_str!("../../shims/js/console.js"),
+    include_str!("../../shims/js/intl.js"),
     include_str!("../../shims/js/deno.js"),
     include_str!("../../shims/js/ctx.js"),
 ];

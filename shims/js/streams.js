@@ -380,12 +380,17 @@ class TransformStream {
     const self = this;
     this.#writable = new WritableStream({
       start(c) { self.#writableController = c; return started.promise; },
-      write(chunk) {
-        if (transformer.transform) return transformer.transform.call(transformer, chunk, tc);
-        tc.enqueue(chunk);
+      // A transform or flush that fails errors both sides, so a reader never waits forever.
+      async write(chunk) {
+        try {
+          if (transformer.transform) await transformer.transform.call(transformer, chunk, tc);
+          else tc.enqueue(chunk);
+        } catch (e) { rc.error(e); throw e; }
       },
       async close() {
-        if (transformer.flush) await transformer.flush.call(transformer, tc);
+        try {
+          if (transformer.flush) await transformer.flush.call(transformer, tc);
+        } catch (e) { rc.error(e); throw e; }
         tc.terminate();
       },
       abort(reason) { rc.error(reason); return transformer.cancel ? transformer.cancel.call(transformer, reason) : undefined; },

@@ -9,5 +9,6 @@ mod hostile;
 mod isolation;
 mod server;
 mod support;
+mod web_apis;
 mod web_crypto;
 mod workflow_snapshot;

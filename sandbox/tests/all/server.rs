@@ -49,6 +49,22 @@ impl TestServer {
                 get(|| async { (0..=255u8).cycle().take(4096).collect::<Vec<u8>>() }),
             )
             .route("/sleep", get(sleep))
+            .route("/echo-body", any(echo_body))
+            .route(
+                "/cookies",
+                get(|| async {
+                    (
+                        axum::response::AppendHeaders([
+                            (header::SET_COOKIE, "a=1; Path=/"),
+                            (
+                                header::SET_COOKIE,
+                                "b=2, c=3; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
+                            ),
+                        ]),
+                        "",
+                    )
+                }),
+            )
             .route(
                 "/slow",
                 get(|| async {
@@ -153,4 +169,14 @@ async fn sleep(
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     load.now.fetch_sub(1, Ordering::SeqCst);
     "slept"
+}
+
+/// Answers with the request's body, byte for byte, under the request's content type.
+async fn echo_body(headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    ([(header::CONTENT_TYPE, ct)], body).into_response()
 }
