@@ -60,7 +60,7 @@ build_tool() {
 build_tool kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 "$BIN_DIR/kube-apiserver" --version
 build_tool etcd go.etcd.io/etcd/server/v3
-"$BIN_DIR/etcd" --version | head -n1
+"$BIN_DIR/etcd" --version | sed -n 1p   # sed reads to the end: `head` could SIGPIPE etcd under pipefail
 
 if [[ "${TENTACULAR_TESTENV_KWOK:-0}" == 1 ]]; then
   build_tool kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager

@@ -4,7 +4,7 @@
 TESTENV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # The pinned Kubernetes release is whatever go.mod requires: one source of truth.
-K8S_VERSION="$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" { print $3 } $1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "$TESTENV_DIR/go.mod" | head -n1)"
+K8S_VERSION="$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" { print $3 } $1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "$TESTENV_DIR/go.mod" | sed -n 1p)"
 if [[ -z "$K8S_VERSION" ]]; then
   echo "testenv: cannot find the k8s.io/kubernetes version in $TESTENV_DIR/go.mod" >&2
   exit 1

@@ -258,7 +258,7 @@ ETCD_PEER_PORT="$(free_port)"
 while [[ "$ETCD_PEER_PORT" == "$ETCD_PORT" ]]; do ETCD_PEER_PORT="$(free_port)"; done
 echo "$ETCD_PORT" >"$STATE_DIR/etcd.port"
 
-log "starting etcd ($("$ETCD" --version 2>/dev/null | head -n1)) on 127.0.0.1:$ETCD_PORT"
+log "starting etcd ($("$ETCD" --version 2>/dev/null | sed -n 1p)) on 127.0.0.1:$ETCD_PORT"
 launch etcd "$LOGS/etcd.log" "$ETCD" \
   --name testenv \
   --data-dir "$STATE_DIR/etcd-data" \
