@@ -54,6 +54,10 @@ pub enum Command {
     Logs(commands::logs::Logs),
     /// Remove every Kubernetes object of a deployed workflow.
     Undeploy(commands::undeploy::Undeploy),
+    /// List the code versions a deployed workflow keeps (newest first, `*` = running).
+    Versions(commands::versions::Versions),
+    /// Run an earlier code version again, without a rebuild (--to VERSION).
+    Rollback(commands::rollback::Rollback),
     /// Compare a deployed workflow's live objects with its contract (exit 1 on drift).
     Audit(commands::audit::Audit),
     /// Check, prepare or describe a cluster: `check [--fix]`, `install`, `profile [--save]`.
@@ -83,6 +87,8 @@ impl Cli {
             Command::Run(c) => c.run(&out),
             Command::Logs(c) => c.run(&out),
             Command::Undeploy(c) => c.run(&out),
+            Command::Versions(c) => c.run(&out),
+            Command::Rollback(c) => c.run(&out),
             Command::Audit(c) => c.run(&out),
             Command::Cluster(c) => c.run(&out),
             Command::Configure(c) => c.run(&out),

@@ -423,9 +423,26 @@ pub struct Deployment {
     /// Kubernetes namespace to deploy into. By default, the CLI's namespace resolution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// How many code versions (`<wf>-code-<hash>` ConfigMaps) a deploy keeps for
+    /// `tntc versions` and `tntc rollback`, the running one included: 1 to 100, by default 5
+    /// (`Deployment::DEFAULT_KEEP_VERSIONS`); `tntc deploy --keep-versions` overrides it.
+    #[serde(
+        default,
+        rename = "keepVersions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1, max = 100))]
+    pub keep_versions: Option<u32>,
     /// `x-*` keys, kept as written.
     #[serde(flatten)]
     pub extensions: Extensions,
+}
+
+impl Deployment {
+    /// Code versions kept when neither workflow.yaml nor the command line says.
+    pub const DEFAULT_KEEP_VERSIONS: u32 = 5;
+    /// Most code versions a deploy may keep.
+    pub const MAX_KEEP_VERSIONS: u32 = 100;
 }
 
 #[cfg(test)]

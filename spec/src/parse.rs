@@ -340,16 +340,30 @@ fn deployment(r: &mut Reader<'_>, v: &Node<'_>, key: Span) -> Option<Deployment>
         },
         None => None,
     };
+    let keep_versions = match f.value("keepVersions") {
+        Some((n, _)) => {
+            let max = i64::from(Deployment::MAX_KEEP_VERSIONS);
+            match r.integer(n, "keepVersions", 1, max) {
+                Some(k) => u32::try_from(k).ok(),
+                None => {
+                    ok = false;
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let mut extensions = Extensions::new();
     r.finish(
         f,
-        &["namespace"],
+        &["namespace", "keepVersions"],
         "deployment",
         Some(&mut extensions),
         Unknown::Reject,
     );
     ok.then_some(Deployment {
         namespace,
+        keep_versions,
         extensions,
     })
 }

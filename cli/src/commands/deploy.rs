@@ -53,6 +53,11 @@ pub struct Deploy {
     /// After deploying, wait for readiness and run the workflow once; fail if the run fails.
     #[arg(long)]
     pub verify: bool,
+
+    /// Code versions to keep for `tntc rollback`, the new one included (older ones are
+    /// deleted). By default, workflow.yaml's `deployment.keepVersions`, else 5.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub keep_versions: Option<u32>,
 }
 
 impl Deploy {
@@ -72,7 +77,16 @@ impl Deploy {
             },
             out,
         )?;
-        let (input, notes) = deploy_input(&loaded, &resolved)?;
+        let (mut input, notes) = deploy_input(&loaded, &resolved)?;
+        // The dry run prints what would be applied, minus the deploy-time annotations (so
+        // that its output depends on the directory only).
+        if !self.dry_run {
+            input.provenance = super::provenance::of_deploy(&loaded.dir);
+        }
+        let keep_versions = self
+            .keep_versions
+            .or(wf.deployment.as_ref().and_then(|d| d.keep_versions))
+            .unwrap_or(tentacular_spec::Deployment::DEFAULT_KEEP_VERSIONS);
         for n in &notes {
             warn(out, n)?;
         }
@@ -104,7 +118,11 @@ impl Deploy {
                     input.runtime_class.class_name().unwrap_or("none"),
                 ))?;
             }
-            let report = cluster.apply(&m, &ApplyOptions::default()).await?;
+            let options = ApplyOptions {
+                keep_versions: keep_versions as usize,
+                ..ApplyOptions::default()
+            };
+            let report = cluster.apply(&m, &options).await?;
             if !out.json() {
                 for o in &report.objects {
                     out.out(format!("  {} {}/{}", o.action, o.kind, o.name))?;

@@ -11,6 +11,8 @@ pub mod init;
 pub mod kube_flags;
 pub mod list;
 pub mod logs;
+pub mod provenance;
+pub mod rollback;
 pub mod run;
 pub mod secrets;
 pub mod status;
@@ -18,6 +20,7 @@ pub mod test;
 pub mod undeploy;
 pub mod validate;
 pub mod version;
+pub mod versions;
 pub mod visualize;
 
 use std::path::Path;

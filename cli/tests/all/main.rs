@@ -17,4 +17,5 @@ mod secrets;
 mod support;
 mod test_cmd;
 mod validate;
+mod versions;
 mod visualize;

@@ -13,7 +13,7 @@ use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PropagationPolicy}
 use kube::{Api, Resource};
 use serde::Serialize;
 
-use super::{Cluster, Object};
+use super::{Cluster, Object, versions};
 use crate::error::Result;
 use crate::manifests::{self, Manifests, ObjectRef};
 
@@ -32,6 +32,10 @@ pub struct ApplyOptions {
     /// Ask the server to validate and admit everything without persisting (`dryRun=All`).
     /// By default, `false`.
     pub server_dry_run: bool,
+    /// Code versions (`<wf>-code-<hash>` ConfigMaps) to keep when pruning, the one deployed
+    /// now included; older ones are deleted. By default
+    /// [`tentacular_spec::Deployment::DEFAULT_KEEP_VERSIONS`].
+    pub keep_versions: usize,
 }
 
 impl Default for ApplyOptions {
@@ -39,6 +43,7 @@ impl Default for ApplyOptions {
         ApplyOptions {
             prune: true,
             server_dry_run: false,
+            keep_versions: tentacular_spec::Deployment::DEFAULT_KEEP_VERSIONS as usize,
         }
     }
 }
@@ -140,7 +145,7 @@ impl Cluster {
         let mut deployment_action = Action::Unchanged;
         for obj in manifests.objects() {
             let action = match obj {
-                ObjectRef::ConfigMap(o) => self.apply_one(ns, o, opts).await?,
+                ObjectRef::ConfigMap(o) => self.apply_code(ns, o, opts).await?,
                 ObjectRef::Secret(o) => {
                     let a = self.apply_one(ns, o, opts).await?;
                     secret_updated = a == Action::Updated;
@@ -161,11 +166,18 @@ impl Cluster {
             });
         }
         if opts.prune {
-            let keep: BTreeSet<(String, String)> = objects
+            let name = manifests.name.as_str();
+            let mut keep: BTreeSet<(String, String)> = objects
                 .iter()
                 .map(|o| (o.kind.clone(), o.name.clone()))
                 .collect();
-            let name = manifests.name.as_str();
+            // Earlier code versions stay for `tntc rollback`, up to `keep_versions`.
+            let versions = self.versions(ns, name).await?;
+            keep.extend(
+                versions::to_keep(&versions, opts.keep_versions)
+                    .into_iter()
+                    .map(|cm| ("ConfigMap".to_string(), cm)),
+            );
             let dry = opts.server_dry_run;
             let mut pruned = Vec::new();
             pruned.extend(
@@ -204,6 +216,31 @@ impl Cluster {
             restarted,
             dry_run: opts.server_dry_run,
         })
+    }
+
+    /// Applies a code ConfigMap. One that exists already (the same code, deployed before)
+    /// keeps the provenance of its first deploy, so that deploying the same directory again
+    /// changes nothing and `tntc versions` says when that code first went out.
+    async fn apply_code(&self, ns: &str, cm: &ConfigMap, opts: &ApplyOptions) -> Result<Action> {
+        let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), ns);
+        let name = cm.metadata.name.clone().unwrap_or_default();
+        let live = api
+            .get_metadata_opt(&name)
+            .await
+            .map_err(|e| self.err("get", "configmaps", Some(ns), e))?;
+        let Some(live) = live else {
+            return self.apply_one(ns, cm, opts).await;
+        };
+        let mut cm = cm.clone();
+        let kept = live.metadata.annotations.unwrap_or_default();
+        let annotations = cm.metadata.annotations.get_or_insert_with(Default::default);
+        for key in manifests::PROVENANCE_ANNOTATIONS {
+            match kept.get(key) {
+                Some(v) => annotations.insert(key.to_string(), v.clone()),
+                None => annotations.remove(key),
+            };
+        }
+        self.apply_one(ns, &cm, opts).await
     }
 
     async fn apply_one<K>(&self, ns: &str, obj: &K, opts: &ApplyOptions) -> Result<Action>

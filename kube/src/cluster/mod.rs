@@ -28,6 +28,7 @@ mod profile;
 mod run;
 mod status;
 mod undeploy;
+mod versions;
 
 use std::path::PathBuf;
 
@@ -53,6 +54,7 @@ pub use status::{
     CronJobInfo, EventInfo, PodInfo, Readiness, StatusDetail, WorkflowStatus, WorkflowSummary,
 };
 pub use undeploy::UndeployReport;
+pub use versions::{CodeVersion, to_keep};
 
 /// A Kubernetes object type a [`kube::Api`] can list (what the query helpers take).
 pub(crate) trait Object:

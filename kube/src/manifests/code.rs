@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{ConfigMap, KeyToPath};
 use sha2::{Digest, Sha256};
 
-use super::{DeployInput, code_name, meta};
+use super::{
+    ANNOTATION_DEPLOYED_AT, ANNOTATION_DEPLOYED_BY, ANNOTATION_FILES, ANNOTATION_GIT_SHA,
+    ANNOTATION_IMAGE, ANNOTATION_SOURCE, DeployInput, LABEL_PART, PART_CODE, code_name, meta,
+};
 use crate::error::{Error, Result};
 
 /// Most bytes (keys + values) the code ConfigMap may hold: 900 KiB, leaving room under the
@@ -102,12 +105,43 @@ pub(super) fn config_map(input: &DeployInput) -> Result<(ConfigMap, String)> {
         hash.update((v.len() as u64).to_be_bytes());
         hash.update(v.as_bytes());
     }
+    let hash = hex::encode(hash.finalize());
+    let mut metadata = meta(input, code_name(&input.name, &hash));
+    metadata
+        .labels
+        .get_or_insert_with(Default::default)
+        .insert(LABEL_PART.into(), PART_CODE.into());
+    metadata.annotations = Some(annotations(input));
     let cm = ConfigMap {
-        metadata: meta(input, code_name(&input.name)),
+        metadata,
         data: Some(data),
+        immutable: Some(true),
         ..ConfigMap::default()
     };
-    Ok((cm, hex::encode(hash.finalize())))
+    Ok((cm, hash))
+}
+
+/// The code ConfigMap's annotations: its provenance, the image, and the file paths.
+fn annotations(input: &DeployInput) -> BTreeMap<String, String> {
+    let p = &input.provenance;
+    let mut out = BTreeMap::new();
+    for (key, value) in [
+        (ANNOTATION_DEPLOYED_AT, &p.deployed_at),
+        (ANNOTATION_DEPLOYED_BY, &p.deployed_by),
+        (ANNOTATION_GIT_SHA, &p.git_sha),
+        (ANNOTATION_SOURCE, &p.source),
+    ] {
+        if let Some(v) = value {
+            out.insert(key.to_string(), v.clone());
+        }
+    }
+    out.insert(ANNOTATION_IMAGE.into(), input.image.clone());
+    let paths: Vec<&String> = input.files.keys().collect();
+    out.insert(
+        ANNOTATION_FILES.into(),
+        serde_json::to_string(&paths).expect("a list of strings serializes"),
+    );
+    out
 }
 
 /// Volume items mapping every key back to its workflow-relative path (helpers included).

@@ -57,6 +57,23 @@ pub struct DeployInput {
     /// `imagePullPolicy` of every container. By default, unset (Kubernetes picks `Always` for
     /// `:latest`, `IfNotPresent` otherwise).
     pub image_pull_policy: Option<String>,
+    /// Who deployed this code, when and from where: annotations of the code ConfigMap, for
+    /// `tntc versions`. By default, empty (nothing is annotated).
+    pub provenance: Provenance,
+}
+
+/// Where a code version came from ([`ANNOTATION_DEPLOYED_AT`] and its siblings on the code
+/// ConfigMap). Every field is optional; unset fields are not annotated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// RFC 3339 time of the deploy.
+    pub deployed_at: Option<String>,
+    /// Who ran it, e.g. `alice@laptop`.
+    pub deployed_by: Option<String>,
+    /// The commit the workflow directory was at (`-dirty` when it had changes).
+    pub git_sha: Option<String>,
+    /// The workflow directory it was deployed from.
+    pub source: Option<String>,
 }
 
 impl DeployInput {
@@ -81,6 +98,7 @@ impl DeployInput {
             resources: Resources::default(),
             tmp_size_limit: "512Mi".to_string(),
             image_pull_policy: None,
+            provenance: Provenance::default(),
         }
     }
 

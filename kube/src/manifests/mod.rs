@@ -5,7 +5,7 @@
 //!
 //! | object | name | what it is for |
 //! | --- | --- | --- |
-//! | ConfigMap | `<wf>-code` | `workflow.yaml` and every node/helper file, mounted at `/app/workflow` |
+//! | ConfigMap | `<wf>-code-<hash>` | `workflow.yaml` and every node/helper file, mounted at `/app/workflow`; immutable, one per code version (see [`code_name`]) |
 //! | Secret | `<wf>-secrets` | local secrets (one key per service), mounted read-only at `/app/secrets` |
 //! | Service | `<wf>` | ClusterIP, port 8080 |
 //! | NetworkPolicy | `<wf>-netpol` | egress = DNS + what the contract declares; ingress = trigger pods (+ webhook sources) |
@@ -70,6 +70,33 @@ pub const ROLE_TRIGGER: &str = "trigger";
 /// Pod template annotation holding the SHA-256 of the code ConfigMap's data: a code change
 /// changes the template, so the Deployment rolls out by itself.
 pub const ANNOTATION_CODE_HASH: &str = "tentacular.dev/code-sha256";
+/// Label of the code ConfigMaps (value [`PART_CODE`]): what `tntc versions` lists.
+pub const LABEL_PART: &str = "tentacular.dev/part";
+/// Value of [`LABEL_PART`] on code ConfigMaps.
+pub const PART_CODE: &str = "code";
+/// Code ConfigMap annotation: when this code was first deployed, RFC 3339.
+pub const ANNOTATION_DEPLOYED_AT: &str = "tentacular.dev/deployed-at";
+/// Code ConfigMap annotation: who deployed it.
+pub const ANNOTATION_DEPLOYED_BY: &str = "tentacular.dev/deployed-by";
+/// Code ConfigMap annotation: the commit of the workflow directory.
+pub const ANNOTATION_GIT_SHA: &str = "tentacular.dev/git-sha";
+/// Code ConfigMap annotation: the workflow directory it came from.
+pub const ANNOTATION_SOURCE: &str = "tentacular.dev/source";
+/// The annotations that say where a code version came from; a redeploy of the same code
+/// keeps those of its first deploy.
+pub const PROVENANCE_ANNOTATIONS: [&str; 4] = [
+    ANNOTATION_DEPLOYED_AT,
+    ANNOTATION_DEPLOYED_BY,
+    ANNOTATION_GIT_SHA,
+    ANNOTATION_SOURCE,
+];
+/// Code ConfigMap annotation: the engine image the Deployment ran with this code.
+pub const ANNOTATION_IMAGE: &str = "tentacular.dev/image";
+/// Code ConfigMap annotation: the workflow-relative paths of its files (a JSON array), so
+/// that `tntc rollback` can rebuild the directory from the flattened keys.
+pub const ANNOTATION_FILES: &str = "tentacular.dev/files";
+/// How many hex digits of the code's SHA-256 name a version.
+pub const CODE_HASH_DIGITS: usize = 10;
 /// NetworkPolicy annotation listing the external host names the egress rules stand for.
 pub const ANNOTATION_INTENDED_HOSTS: &str = "tentacular.dev/intended-hosts";
 /// The image used when nothing else names one (reference §2.4 step 5).
@@ -85,7 +112,7 @@ pub struct Manifests {
     pub name: String,
     /// Namespace every object lives in.
     pub namespace: String,
-    /// `<wf>-code`.
+    /// `<wf>-code-<hash>`.
     pub code: ConfigMap,
     /// `<wf>-secrets`, when the input has local secrets.
     pub secret: Option<Secret>,
@@ -236,9 +263,17 @@ pub fn engine_selector(name: &str) -> BTreeMap<String, String> {
     ])
 }
 
-/// Name of the code ConfigMap.
-pub fn code_name(wf: &str) -> String {
-    format!("{wf}-code")
+/// Name of the code ConfigMap of one version: `<wf>-code-<first hex digits of its SHA-256>`.
+/// The name is the content, so a deploy never modifies the ConfigMap running pods read: new
+/// code is a new (immutable) ConfigMap, and a rollout moves pods from one to the other.
+pub fn code_name(wf: &str, code_sha256: &str) -> String {
+    let short = &code_sha256[..CODE_HASH_DIGITS.min(code_sha256.len())];
+    format!("{wf}-code-{short}")
+}
+
+/// The label selector matching the code ConfigMaps (every version) of a workflow.
+pub fn code_selector(name: &str) -> String {
+    format!("{},{LABEL_PART}={PART_CODE}", selector(name))
 }
 /// Name of the Secret.
 pub fn secret_name(wf: &str) -> String {

@@ -185,7 +185,7 @@ pub(super) fn deployment(input: &DeployInput, code_hash: &str) -> Deployment {
         Volume {
             name: "code".into(),
             config_map: Some(ConfigMapVolumeSource {
-                name: code_name(&input.name),
+                name: code_name(&input.name, code_hash),
                 items: Some(code::items(input)),
                 default_mode: Some(0o444),
                 optional: Some(false),

@@ -100,11 +100,25 @@ async fn deploy_update_prune_status_list_undeploy() {
         .unwrap();
     assert_eq!(secrets_mount.read_only, Some(true));
     assert_eq!(engine.command.as_deref().unwrap(), ["tentacular-engine"]);
-    let cm: ConfigMap = Api::namespaced(client.clone(), &ns)
-        .get("word-counter-code")
+    let v1_code = manifests::build(&input)
+        .unwrap()
+        .code
+        .metadata
+        .name
+        .unwrap();
+    assert!(v1_code.starts_with("word-counter-code-"), "{v1_code}");
+    let v1_cm: ConfigMap = Api::namespaced(client.clone(), &ns)
+        .get(&v1_code)
         .await
         .unwrap();
-    assert!(cm.data.unwrap().contains_key("nodes__lib__text.ts"));
+    assert_eq!(v1_cm.immutable, Some(true));
+    assert!(
+        v1_cm
+            .data
+            .as_ref()
+            .unwrap()
+            .contains_key("nodes__lib__text.ts")
+    );
     let s: Secret = Api::namespaced(client.clone(), &ns)
         .get("word-counter-secrets")
         .await
@@ -200,11 +214,46 @@ async fn deploy_update_prune_status_list_undeploy() {
         .apply(&manifests::build(&v2).unwrap(), &ApplyOptions::default())
         .await
         .unwrap();
-    assert_eq!(
-        action_of(&r, "ConfigMap", "word-counter-code"),
-        Action::Updated
+    // New code is a new ConfigMap; v1's stays, untouched, for rollback.
+    let v2_code = manifests::build(&v2).unwrap().code.metadata.name.unwrap();
+    assert_ne!(v1_code, v2_code);
+    assert_eq!(action_of(&r, "ConfigMap", &v2_code), Action::Created);
+    assert!(
+        r.objects.iter().all(|o| o.name != v1_code),
+        "v1 is neither touched nor pruned: {:?}",
+        actions(&r)
     );
     assert_eq!(action_of(&r, "Deployment", "word-counter"), Action::Updated);
+    let versions = c.versions(&ns, "word-counter").await.unwrap();
+    let listed: Vec<(&str, bool)> = versions
+        .iter()
+        .map(|v| (v.config_map.as_str(), v.current))
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.contains(&(v1_code.as_str(), false)), "{listed:?}");
+    assert!(listed.contains(&(v2_code.as_str(), true)), "{listed:?}");
+    let (v1_listed, files) = c
+        .version_files(
+            &ns,
+            "word-counter",
+            v1_code.trim_start_matches("word-counter-code-"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v1_listed.workflow_version.as_deref(), Some("1.0"));
+    assert_eq!(
+        files, input.files,
+        "v1's files come back as they were deployed"
+    );
+    assert_eq!(
+        Api::<ConfigMap>::namespaced(client.clone(), &ns)
+            .get(&v1_code)
+            .await
+            .unwrap()
+            .data,
+        v1_cm.data,
+        "v1's ConfigMap was never modified"
+    );
     assert_eq!(
         action_of(&r, "CronJob", "word-counter-cron-nightly"),
         Action::Pruned
@@ -278,6 +327,44 @@ async fn deploy_update_prune_status_list_undeploy() {
     assert_eq!(
         labelled::<Secret>(&tc, &ns, "word-counter").await,
         ["word-counter-secrets"]
+    );
+
+    // Rollback = v1's objects applied again: the Deployment mounts v1's ConfigMap, unchanged.
+    let mut back = input.clone();
+    back.secrets = None;
+    c.apply(&manifests::build(&back).unwrap(), &ApplyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        c.current_code(&ns, "word-counter")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(v1_code.as_str())
+    );
+    assert_eq!(
+        Api::<ConfigMap>::namespaced(client.clone(), &ns)
+            .get(&v1_code)
+            .await
+            .unwrap()
+            .data,
+        v1_cm.data
+    );
+    // Keeping one version prunes every code ConfigMap but the running one.
+    let r = c
+        .apply(
+            &manifests::build(&back).unwrap(),
+            &ApplyOptions {
+                keep_versions: 1,
+                ..ApplyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(action_of(&r, "ConfigMap", &v2_code), Action::Pruned);
+    assert_eq!(
+        labelled::<ConfigMap>(&tc, &ns, "word-counter").await,
+        std::slice::from_ref(&v1_code)
     );
 
     // A run pod left behind by an interrupted `run --via pod` is a trigger pod with our labels.
@@ -429,8 +516,8 @@ async fn server_dry_run_persists_nothing() {
     let ns = tc.namespace("dryrun").await;
     let m = manifests::build(&word_counter(&ns)).unwrap();
     let opts = ApplyOptions {
-        prune: true,
         server_dry_run: true,
+        ..ApplyOptions::default()
     };
     let r = tc.cluster.apply(&m, &opts).await.unwrap();
     assert!(
