@@ -96,3 +96,44 @@ impl Cli {
         }
     }
 }
+
+/// Whether raw arguments ask for `-o json` (for errors found before they parse):
+/// `-o json`, `-ojson`, `-o=json`, `--output json`, `--output=json`.
+pub fn json_requested(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    args.iter().enumerate().any(|(i, a)| {
+        let next_is_json = || args.get(i + 1).is_some_and(|n| n == "json");
+        match a.as_str() {
+            "-o" | "--output" => next_is_json(),
+            "-ojson" | "-o=json" | "--output=json" => true,
+            _ => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_requested;
+
+    #[test]
+    fn json_is_found_in_every_spelling() {
+        for args in [
+            &["tntc", "-o", "json", "x"][..],
+            &["tntc", "x", "--output=json"],
+            &["tntc", "-ojson"],
+            &["tntc", "--output", "json"],
+        ] {
+            assert!(json_requested(args.iter().map(Into::into)), "{args:?}");
+        }
+        for args in [
+            &["tntc", "-o", "text"][..],
+            &["tntc", "json"],
+            &["tntc", "-o"],
+        ] {
+            assert!(!json_requested(args.iter().map(Into::into)), "{args:?}");
+        }
+    }
+}

@@ -25,31 +25,51 @@ pub mod visualize;
 
 use std::path::Path;
 
-use anyhow::anyhow;
 use tentacular_spec::{Diagnostic, LoadedWorkflow, Severity, Workflow, plural};
 
 use crate::output::{Output, paint, style};
+use crate::report::{ErrorCode, Failure};
 
-/// Loads a workflow. On errors, prints every diagnostic to stderr and fails with a one-line
-/// summary (so the details are shown once, by this function).
+/// Loads a workflow. On errors, prints every diagnostic to stderr (with `-o json`: none; they
+/// are in the JSON error) and fails with a one-line summary, a `load` [`Failure`] placed at the
+/// first error (so the details are shown once, by this function).
 pub fn load_workflow(dir: &Path, out: &Output) -> anyhow::Result<LoadedWorkflow> {
-    match Workflow::load(dir) {
-        Ok(w) => Ok(w),
-        Err(errors) => {
-            // A problem with the file itself (missing, unreadable): one message is enough.
-            if let [only] = errors.errors.as_slice()
-                && only.line == 0
-            {
-                return Err(anyhow!("{only}"));
-            }
-            print_diagnostics(out, errors.errors.iter().chain(&errors.warnings))?;
-            Err(anyhow!(
-                "{}: workflow spec has {}",
-                errors.file.display(),
-                plural(errors.errors.len(), "error")
-            ))
-        }
+    let errors = match Workflow::load(dir) {
+        Ok(w) => return Ok(w),
+        Err(errors) => errors,
+    };
+    let first = &errors.errors[0];
+    let mut failure = Failure::new(
+        ErrorCode::Load,
+        format!(
+            "{}: workflow spec has {}",
+            errors.file.display(),
+            plural(errors.errors.len(), "error")
+        ),
+    );
+    // A problem with the file itself (missing, unreadable): one message is enough.
+    if let [only] = errors.errors.as_slice()
+        && only.line == 0
+    {
+        failure.message = format!("{}: {}", only.file.display(), only.message);
+        failure.code = if only.code == "read-error" {
+            ErrorCode::Io
+        } else {
+            ErrorCode::Load
+        };
+    } else if !out.json() {
+        print_diagnostics(out, errors.errors.iter().chain(&errors.warnings))?;
     }
+    failure.hint = first.hint.clone();
+    // A file-level error shows its hint in the error; the printed diagnostics show theirs.
+    failure.text_hint = first.line == 0;
+    failure.file = Some(first.file.display().to_string());
+    (failure.line, failure.column) = match first.line {
+        0 => (None, None),
+        l => (Some(l), Some(first.column)),
+    };
+    failure.diagnostics = errors.errors.into_iter().chain(errors.warnings).collect();
+    Err(failure.into())
 }
 
 /// Prints diagnostics to stderr, a blank line between them, the first line coloured.

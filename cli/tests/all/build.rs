@@ -288,8 +288,10 @@ fn credentials_come_from_the_docker_config_or_the_password_on_stdin() {
     .output()
     .unwrap();
     assert_eq!(denied.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&denied.stderr);
-    assert!(err.contains(&format!("{}/e:a", reg.addr)), "{err}");
+    // With -o json the error is a JSON object on stdout.
+    let err: serde_json::Value = serde_json::from_slice(&denied.stdout).unwrap();
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("{}/e:a", reg.addr)), "{err}");
 
     let cfg = tempdir();
     std::fs::write(

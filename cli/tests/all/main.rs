@@ -11,6 +11,7 @@ mod errors;
 mod gvisor;
 mod help;
 mod init;
+mod json_everywhere;
 mod kube_cmds;
 mod record;
 mod secrets;
