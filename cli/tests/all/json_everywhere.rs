@@ -158,6 +158,8 @@ fn every_command_speaks_json_on_success_and_failure() {
         ("logs", vec!["logs", "wf"]),
         ("undeploy", vec!["undeploy", "wf", "-y"]),
         ("audit", vec!["audit", "wf"]),
+        ("versions", vec!["versions", "wf"]),
+        ("rollback", vec!["rollback", "wf"]),
         ("cluster check", vec!["cluster", "check"]),
         ("cluster install", vec!["cluster", "install"]),
         ("cluster profile", vec!["cluster", "profile"]),
