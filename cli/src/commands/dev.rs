@@ -11,6 +11,7 @@ use tentacular_sandbox::fetch::net::NetTransport;
 
 use super::{runtime, sandbox};
 use crate::output::{Mark, Output, paint, style};
+use crate::report::{ErrorCode, Failure};
 
 /// Serves a workflow on this machine, as the engine does in its pod, and reloads it on every
 /// change of workflow.yaml, a node file or the secrets (a broken edit keeps the last good
@@ -50,7 +51,8 @@ impl Dev {
                 cron: true,
                 local_only: true,
             })
-            .await?;
+            .await
+            .map_err(|e| port_hint(e, self.port))?;
             if !out.json() {
                 let name = started.app.served().workload.workflow().name.to_string();
                 out.err(format!(
@@ -65,6 +67,25 @@ impl Dev {
             started.serve(server::shutdown_signal()).await?;
             Ok(())
         })
+    }
+}
+
+/// A bind error because the port is taken says which flag picks another.
+fn port_hint(e: serve::StartError, port: u16) -> anyhow::Error {
+    match &e {
+        serve::StartError::Bind { source, .. }
+            if source.kind() == std::io::ErrorKind::AddrInUse =>
+        {
+            let other = port.checked_add(1).unwrap_or(8081);
+            let failure = Failure::new(
+                ErrorCode::Io,
+                format!(
+                    "port {port} is already in use on 127.0.0.1\n  hint: another `tntc dev` or server holds it; pick another port with `-p {other}` (or stop the other process)"
+                ),
+            );
+            anyhow::Error::new(e).context(failure)
+        }
+        _ => e.into(),
     }
 }
 

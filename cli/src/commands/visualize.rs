@@ -87,7 +87,12 @@ impl Visualize {
         }
         out.out(diagram.trim_end())?;
         if let Some(s) = summary {
-            out.out(format!("\n{}", s.trim_end()))?;
+            match self.format {
+                DiagramFormat::Mermaid => out.out(format!("\n{}", s.trim_end()))?,
+                // stdout stays valid DOT (`tntc visualize --format dot --rich | dot -Tsvg`);
+                // the Markdown summary goes to stderr.
+                DiagramFormat::Dot => out.err(s.trim_end())?,
+            }
         }
         Ok(())
     }

@@ -146,3 +146,56 @@ fn dev_answers_local_requests_and_refuses_what_a_web_page_could_send() {
         }
     }
 }
+
+/// Ctrl-C of a `tntc dev` with nothing in flight ends it at once, with exit 0.
+#[test]
+fn ctrl_c_of_an_idle_dev_exits_at_once() {
+    let mut dev = start_dev();
+    // An idle keep-alive connection must not hold the shutdown up either.
+    let _idle = TcpStream::connect(("127.0.0.1", dev.port)).unwrap();
+    let pid = dev.child.id().to_string();
+    let started = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    loop {
+        if let Some(status) = dev.child.try_wait().unwrap() {
+            assert_eq!(status.code(), Some(0), "{status:?}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "tntc dev still running 3 s after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!("tntc dev exited {:?} after SIGINT", started.elapsed());
+}
+
+/// A port that is taken is an error that names the flag that picks another.
+#[test]
+fn a_port_in_use_names_the_flag() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let cache = tempdir();
+    let dir = word_counter();
+    let out = command(
+        dir.parent().unwrap(),
+        &["dev", dir.to_str().unwrap(), "-p", &port],
+    )
+    .env("TENTACULAR_CACHE_DIR", cache.path())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "error: port {port} is already in use on 127.0.0.1"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("with `-p "), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+}

@@ -14,10 +14,19 @@ fn mermaid_and_dot() {
         "visualize-rich.txt",
         &tntc(t.path(), &["visualize", "wf", "--rich"]).transcript(),
     );
-    golden(
-        "visualize-dot.txt",
-        &tntc(t.path(), &["visualize", "wf", "--format", "dot", "--rich"]).transcript(),
+    let dot = tntc(t.path(), &["visualize", "wf", "--format", "dot", "--rich"]);
+    golden("visualize-dot.txt", &dot.transcript());
+    // stdout is DOT alone (it pipes into `dot`); the contract summary is on stderr.
+    let text = dot.stdout();
+    assert!(text.starts_with("digraph "), "{text}");
+    assert!(text.trim_end().ends_with('}'), "{text}");
+    assert_eq!(
+        text.matches('{').count(),
+        text.matches('}').count(),
+        "{text}"
     );
+    assert!(!text.contains("| "), "{text}");
+    assert!(dot.stderr().contains("Secrets"), "{}", dot.stderr());
 }
 
 #[test]
