@@ -46,6 +46,12 @@ fn main() {
                 .await
                 .unwrap();
             let caps = no_caps(node);
+            if node == "source" {
+                println!(
+                    "(snapshot initial memory {:.2} MiB)",
+                    program.initial_memory() as f64 / (1024.0 * 1024.0)
+                );
+            }
             let mut output = Value::Null;
             for _ in 0..200 {
                 output = program.invoke(&input, &caps, &limits).await.result.unwrap();

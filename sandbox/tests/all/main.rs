@@ -4,6 +4,7 @@
 mod abort;
 mod basics;
 mod concurrency;
+mod coverage;
 mod fetch;
 mod hostile;
 mod isolation;

@@ -84,7 +84,14 @@ pub fn wait(realm: u32) -> Option<(Completion, Vec<u8>, Vec<u8>)> {
     let completion = Completion::decode(&raw);
     let mut meta = vec![0u8; completion.meta_len as usize];
     let mut body = vec![0u8; completion.body_len as usize];
-    unsafe { host_op_result(realm, completion.handle, meta.as_mut_ptr(), body.as_mut_ptr()) };
+    unsafe {
+        host_op_result(
+            realm,
+            completion.handle,
+            meta.as_mut_ptr(),
+            body.as_mut_ptr(),
+        )
+    };
     Some((completion, meta, body))
 }
 

@@ -15,20 +15,20 @@
 //! realm runs.
 #![allow(static_mut_refs)]
 
+mod bridge;
+mod natives;
+mod payload;
+mod realm;
+mod report;
 /// The boundary's names and numbers, shared with the host: the source of the `tentacular-abi`
 /// crate, compiled in as a module (a path dependency outside this workspace would put an
 /// absolute path into the build's hashes and break reproducibility).
 #[path = "../../abi/src/lib.rs"]
 #[allow(dead_code)]
 mod tentacular_abi;
-mod bridge;
-mod natives;
-mod payload;
-mod realm;
-mod report;
 
-use rquickjs::Runtime;
 use crate::tentacular_abi::{CallStatus, LoadStatus};
+use rquickjs::Runtime;
 
 use realm::Realm;
 
@@ -57,9 +57,18 @@ pub extern "C" fn wizer_initialize() {
     runtime.set_gc_threshold(usize::MAX);
     runtime.set_max_stack_size(256 * 1024);
     unsafe { LOADING = true };
+    let prelude = match realm::compile_prelude(&runtime, &input.prelude) {
+        Ok(bytes) => bytes,
+        Err(message) => {
+            for id in 0..input.entries.len().max(1) as u32 {
+                bridge::load_status(id, LoadStatus::Error, &message);
+            }
+            return;
+        }
+    };
     for (id, entry) in input.entries.iter().enumerate() {
         let id = id as u32;
-        match Realm::load(&runtime, id, &input, entry) {
+        match Realm::load(&runtime, id, &input, &prelude, entry) {
             Ok(realm) => {
                 unsafe { REALMS.push(Some(realm)) };
                 bridge::load_status(id, LoadStatus::Ok, "");
@@ -103,7 +112,9 @@ pub unsafe extern "C" fn tntc_call(entry: u32, ptr: *const u8, len: usize) -> *c
     let answer = match (std::str::from_utf8(payload), realm) {
         (Ok(payload), Some(realm)) => realm.invoke(payload),
         (Err(_), _) => Err(report::internal("the invocation payload is not UTF-8")),
-        (_, None) => Err(report::internal("no node program is loaded in this snapshot")),
+        (_, None) => Err(report::internal(
+            "no node program is loaded in this snapshot",
+        )),
     };
     // The prelude frames its answer as "O<output>" or "E<error>"; hand the host the bytes
     // after the frame byte, without copying the output again.

@@ -38,7 +38,9 @@ pub fn install<'js>(ctx: &Ctx<'js>, realm: u32) -> Result<()> {
     )?;
     g.set(
         "__tntcCancel",
-        Function::new(ctx.clone(), move |handle: u32| bridge::cancel(realm, handle))?,
+        Function::new(ctx.clone(), move |handle: u32| {
+            bridge::cancel(realm, handle)
+        })?,
     )?;
     g.set(
         "__tntcCall",

@@ -7,8 +7,8 @@
 //! realm; a job that ran in any other realm (which cannot happen when the snapshot was taken
 //! with nothing pending) aborts the invocation.
 
-use rquickjs::{Context, Ctx, Function, Module, Object, Persistent, Runtime, Value, qjs};
 use crate::tentacular_abi::OpStatus;
+use rquickjs::{Context, Ctx, Function, Module, Object, Persistent, Runtime, Value, qjs};
 
 use crate::bridge;
 use crate::payload::{Entry, SnapshotInput};
@@ -33,14 +33,13 @@ impl Realm {
         runtime: &Runtime,
         id: u32,
         input: &SnapshotInput,
+        prelude: &[u8],
         entry: &Entry,
     ) -> Result<Realm, String> {
         let context = Context::full(runtime).map_err(|e| report::internal(&e.to_string()))?;
         let loaded = context.with(|ctx| -> Result<_, String> {
             crate::natives::install(&ctx, id).map_err(|e| report::describe(&ctx, e))?;
-            let prelude: Object = ctx
-                .eval(input.prelude.as_bytes())
-                .map_err(|e| report::describe(&ctx, e))?;
+            let prelude: Object = eval_bytecode(&ctx, prelude)?;
             let get = |name: &str| -> Result<Function, String> {
                 prelude.get(name).map_err(|e| report::describe(&ctx, e))
             };
@@ -75,8 +74,16 @@ impl Realm {
     /// copied again); `Err` is an error description of the plugin's own.
     pub fn invoke(&self, payload: &str) -> Result<String, String> {
         self.context.with(|ctx| {
-            let invoke = self.invoke.clone().restore(&ctx).map_err(|e| report::describe(&ctx, e))?;
-            let run = self.run.clone().restore(&ctx).map_err(|e| report::describe(&ctx, e))?;
+            let invoke = self
+                .invoke
+                .clone()
+                .restore(&ctx)
+                .map_err(|e| report::describe(&ctx, e))?;
+            let run = self
+                .run
+                .clone()
+                .restore(&ctx)
+                .map_err(|e| report::describe(&ctx, e))?;
             let complete = self
                 .complete
                 .clone()
@@ -112,6 +119,67 @@ impl Realm {
     }
 }
 
+/// Compiles the prelude once, to bytecode **without function sources**: QuickJS keeps every
+/// function's source text (for `Function.prototype.toString`), nested — the wrapper holds the
+/// whole prelude, each class and method its own part — and every realm would carry all of
+/// it, growing the snapshot image that each fresh instance starts from. Line numbers stay.
+pub fn compile_prelude(runtime: &Runtime, source: &str) -> Result<Vec<u8>, String> {
+    let context = Context::full(runtime).map_err(|e| report::internal(&e.to_string()))?;
+    context.with(|ctx| {
+        let raw = ctx.as_raw().as_ptr();
+        // QuickJS wants the source NUL-terminated.
+        let mut text = source.as_bytes().to_vec();
+        text.push(0);
+        let flags = (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32;
+        let compiled = unsafe {
+            let v = qjs::JS_Eval(
+                raw,
+                text.as_ptr().cast(),
+                source.len() as _,
+                c"prelude.js".as_ptr(),
+                flags,
+            );
+            Value::from_raw(ctx.clone(), v)
+        };
+        if compiled.is_exception() {
+            return Err(report::describe(&ctx, rquickjs::Error::Exception));
+        }
+        let mut size: qjs::size_t = 0;
+        let flags = (qjs::JS_WRITE_OBJ_BYTECODE | qjs::JS_WRITE_OBJ_STRIP_SOURCE) as i32;
+        unsafe {
+            let buf = qjs::JS_WriteObject(raw, &mut size, compiled.as_raw(), flags);
+            if buf.is_null() {
+                return Err(report::describe(&ctx, rquickjs::Error::Exception));
+            }
+            let bytes = std::slice::from_raw_parts(buf, size as usize).to_vec();
+            qjs::js_free(raw, buf.cast());
+            Ok(bytes)
+        }
+    })
+}
+
+/// Evaluates bytecode from [`compile_prelude`] in `ctx`; returns the script's value.
+fn eval_bytecode<'js, T: rquickjs::FromJs<'js>>(ctx: &Ctx<'js>, bytes: &[u8]) -> Result<T, String> {
+    let raw = ctx.as_raw().as_ptr();
+    let value = unsafe {
+        let f = qjs::JS_ReadObject(
+            raw,
+            bytes.as_ptr(),
+            bytes.len() as _,
+            qjs::JS_READ_OBJ_BYTECODE as i32,
+        );
+        if qjs::JS_IsException(f) {
+            return Err(report::describe(ctx, rquickjs::Error::Exception));
+        }
+        // JS_EvalFunction takes ownership of the function.
+        Value::from_raw(ctx.clone(), qjs::JS_EvalFunction(raw, f))
+    };
+    if value.is_exception() {
+        return Err(report::describe(ctx, rquickjs::Error::Exception));
+    }
+    T::from_js(ctx, value).map_err(|e| report::describe(ctx, e))
+}
+
 /// Declares the entry's imports and the entry module in this realm, evaluates them, and
 /// returns the default export.
 fn evaluate<'js>(
@@ -140,7 +208,9 @@ fn evaluate<'js>(
         Some(Err(e)) => return Err(report::describe(ctx, e)),
         None => return Err(report::top_level_await()),
     }
-    let default: Value = module.get("default").map_err(|e| report::describe(ctx, e))?;
+    let default: Value = module
+        .get("default")
+        .map_err(|e| report::describe(ctx, e))?;
     match default.as_function() {
         Some(run) => Ok(run.clone()),
         None => Err(report::no_default_export(report::typeof_name(&default))),
