@@ -145,9 +145,13 @@ const SECRETS_EXAMPLE: &str = r#"## Secrets for this workflow: one top-level key
 ## `tntc secrets init` copies this file to .secrets.yaml (git-ignored) and uncomments the
 ## lines below; put the real values there. Nodes never see values directly: a contract
 ## dependency names one with auth.secret: "<service>.<key>".
-#
-# github:
-#   token: "replace-me"
+##
+## This workflow needs no secrets yet. When a dependency needs one, add it here as, e.g.:
+##
+## github:
+##   token: "replace-me"
+##
+## commented out with a single `# `, so that `tntc secrets init` uncomments it.
 "#;
 
 const GITIGNORE: &str = ".secrets.yaml\n.secrets/\nscratch/\n";

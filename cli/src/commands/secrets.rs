@@ -51,7 +51,7 @@ struct Needed {
     secret: String,
     /// Why it is needed: `contract` or the node files reading `ctx.secrets`.
     needed_by: Vec<String>,
-    /// `provisioned`, `empty` or `missing`.
+    /// `provisioned`, `empty`, `placeholder` (still `replace-me`) or `missing`.
     status: &'static str,
     /// Where it was found.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,6 +95,10 @@ impl SecretsCheck {
                     ),
                 ),
                 "empty" => (Mark::Fail, "empty".to_string()),
+                "placeholder" => (
+                    Mark::Fail,
+                    "placeholder (still `replace-me`: put the real value in)".to_string(),
+                ),
                 _ => (Mark::Fail, "missing".to_string()),
             };
             out.out(format!(
@@ -112,12 +116,22 @@ impl SecretsCheck {
             Ok(())
         } else {
             bail!(
-                "{} missing; run `tntc secrets init {}`, then fill in .secrets.yaml",
+                "{} not provisioned; run `tntc secrets init {}`, then fill in .secrets.yaml",
                 plural(needed.len() - have, "secret"),
                 self.dir.display()
             )
         }
     }
+}
+
+/// A value left as the example's `replace-me` (any case, quotes or `<>` around it): not a
+/// secret anyone provisioned.
+fn is_placeholder(value: &str) -> bool {
+    let v = value
+        .trim()
+        .trim_matches(|c| matches!(c, '"' | '\'' | '<' | '>'))
+        .to_ascii_lowercase();
+    v.starts_with("replace-me") || v.starts_with("replace_me")
 }
 
 fn relative(dir: &Path, p: &Path) -> String {
@@ -161,11 +175,23 @@ fn needed(loaded: &LoadedWorkflow, store: &Secrets) -> anyhow::Result<Vec<Needed
             let status = match key {
                 Some(k) => match store.get(svc, k) {
                     Some(v) if v.expose().trim().is_empty() => "empty",
+                    Some(v) if is_placeholder(v.expose()) => "placeholder",
                     Some(_) => "provisioned",
                     None => "missing",
                 },
-                None if store.keys(svc).next().is_some() => "provisioned",
-                None => "missing",
+                None => {
+                    let keys: Vec<_> = store.keys(svc).collect();
+                    let real = keys.iter().any(|k| {
+                        store.get(svc, k).is_some_and(|v| {
+                            !v.expose().trim().is_empty() && !is_placeholder(v.expose())
+                        })
+                    });
+                    match (keys.is_empty(), real) {
+                        (true, _) => "missing",
+                        (false, true) => "provisioned",
+                        (false, false) => "placeholder",
+                    }
+                }
             };
             let source = (status != "missing")
                 .then(|| store.source_of(svc).map(Path::to_path_buf))

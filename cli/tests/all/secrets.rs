@@ -47,6 +47,26 @@ fn check_reports_missing_then_provisioned() {
         "values never shown"
     );
 
+    // A value left as the example's `replace-me` is not provisioned.
+    write(
+        &wf.join(".secrets.yaml"),
+        "github:\n  token: \"replace-me\"\n  webhook_secret: hook-signing-key\nslack:\n  webhook_url: https://hooks.example/x\n",
+    );
+    let run = tntc(t.path(), &["-o", "json", "secrets", "check", "wf"]);
+    assert_eq!(run.code(), 1, "{}", run.transcript());
+    assert_eq!(run.json()["secrets"][1]["status"], "placeholder");
+    let run = tntc(t.path(), &["secrets", "check", "wf"]);
+    assert!(
+        run.stdout().contains("github.token           placeholder"),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        run.stderr().contains("1 secret not provisioned"),
+        "{}",
+        run.stderr()
+    );
+
     write(
         &wf.join(".secrets.yaml"),
         "github:\n  token: ghp_x\n  webhook_secret: hook-signing-key\nslack:\n  webhook_url: https://hooks.example/x\n",
@@ -63,11 +83,14 @@ fn init_copies_the_example_uncommented_with_mode_600() {
     let run = tntc(t.path(), &["secrets", "init", "wf"]);
     assert_eq!(run.code(), 0, "{}", run.transcript());
     let text = std::fs::read_to_string(t.path().join("wf/.secrets.yaml")).unwrap();
+    // The scaffold uses no secrets, so its example provisions none (only `##` comments).
     assert!(
-        text.contains("\ngithub:\n  token: \"replace-me\"\n"),
+        text.lines().all(|l| l.is_empty() || l.starts_with("##")),
         "{text}"
     );
     assert!(text.starts_with("## Secrets"), "{text}");
+    let run = tntc(t.path(), &["secrets", "check", "wf"]);
+    assert_eq!(run.code(), 0, "{}", run.transcript());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
