@@ -61,6 +61,7 @@ mod model;
 pub mod net;
 mod parse;
 mod parse_contract;
+mod parse_deployment;
 mod parse_nodes;
 mod parse_triggers;
 mod schema;
@@ -79,8 +80,8 @@ pub use diagnostic::{Diagnostic, Severity, SpecErrors, plural};
 pub use ids::{DependencyName, InvalidId, NodeId, SecretRef, TriggerName, WorkflowName};
 pub use load::{LoadedWorkflow, Parsed};
 pub use model::{
-    CronSchedule, CronTrigger, Deployment, Edge, NodeLimits, NodeSpec, Trigger, TriggerKind,
-    WebhookProvider, Workflow, WorkflowConfig,
+    Autoscale, CronSchedule, CronTrigger, Deployment, Edge, NodeLimits, NodeSpec, Trigger,
+    TriggerKind, WebhookProvider, Workflow, WorkflowConfig,
 };
 pub use net::{AddressClass, Cidr, CidrError, IpProtocol, PortRule};
 pub use parse::TOP_LEVEL_KEYS;

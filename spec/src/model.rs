@@ -433,14 +433,49 @@ pub struct Deployment {
     )]
     #[schemars(range(min = 1, max = 100))]
     pub keep_versions: Option<u32>,
+    /// A fixed number of engine pods (1 to 100). By default 1. Not with `autoscale`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub replicas: Option<u32>,
+    /// A HorizontalPodAutoscaler on the engine's CPU. Not with `replicas`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<Autoscale>,
     /// `x-*` keys, kept as written.
     #[serde(flatten)]
     pub extensions: Extensions,
 }
 
+/// `deployment.autoscale`: between `min` and `max` engine pods, aiming at `cpu` percent of
+/// the CPU request (the engine runs a stage's nodes on every core, so CPU is the signal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Autoscale {
+    /// Fewest pods (1 to 100).
+    #[schemars(range(min = 1, max = 100))]
+    pub min: u32,
+    /// Most pods (`min` to 100).
+    #[schemars(range(min = 1, max = 100))]
+    pub max: u32,
+    /// Target average CPU utilisation, percent of the request (1 to 100). By default 70.
+    #[serde(default = "Autoscale::default_cpu")]
+    #[schemars(range(min = 1, max = 100))]
+    pub cpu: u32,
+}
+
+impl Autoscale {
+    /// The CPU target when none is given.
+    pub const DEFAULT_CPU_PERCENT: u32 = 70;
+
+    fn default_cpu() -> u32 {
+        Self::DEFAULT_CPU_PERCENT
+    }
+}
+
 impl Deployment {
     /// Code versions kept when neither workflow.yaml nor the command line says.
     pub const DEFAULT_KEEP_VERSIONS: u32 = 5;
+    /// Most engine pods `replicas` or `autoscale.max` may ask for.
+    pub const MAX_REPLICAS: u32 = 100;
     /// Most code versions a deploy may keep.
     pub const MAX_KEEP_VERSIONS: u32 = 100;
 }

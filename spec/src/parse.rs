@@ -5,8 +5,9 @@ use saphyr_parser::{Marker, Span};
 
 use crate::contract::Contract;
 use crate::ids::{NodeId, WorkflowName};
-use crate::model::{Deployment, Edge, Workflow, WorkflowConfig};
+use crate::model::{Edge, Workflow, WorkflowConfig};
 use crate::parse_contract::contract;
+use crate::parse_deployment::deployment;
 use crate::parse_nodes::{duration, nodes, runtime};
 use crate::parse_triggers::triggers;
 use crate::values::{Extensions, WorkflowVersion};
@@ -314,68 +315,6 @@ fn config(r: &mut Reader<'_>, v: &Node<'_>, key: Span) -> Option<WorkflowConfig>
         }
     }
     ok.then_some(cfg)
-}
-
-fn deployment(r: &mut Reader<'_>, v: &Node<'_>, key: Span) -> Option<Deployment> {
-    let mut f = r.fields(v, "deployment", key)?;
-    let mut ok = true;
-    let namespace = match f.value("namespace") {
-        Some((n, _)) => match r.string(n, "namespace") {
-            Some(s) if s.is_empty() => None,
-            Some(s) if is_dns_label(&s) => Some(s),
-            Some(s) => {
-                r.error(
-                    n.span,
-                    "namespace-format",
-                    format!("namespace \"{s}\" is not a valid Kubernetes namespace"),
-                    Some("at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit".into()),
-                );
-                ok = false;
-                None
-            }
-            None => {
-                ok = false;
-                None
-            }
-        },
-        None => None,
-    };
-    let keep_versions = match f.value("keepVersions") {
-        Some((n, _)) => {
-            let max = i64::from(Deployment::MAX_KEEP_VERSIONS);
-            match r.integer(n, "keepVersions", 1, max) {
-                Some(k) => u32::try_from(k).ok(),
-                None => {
-                    ok = false;
-                    None
-                }
-            }
-        }
-        None => None,
-    };
-    let mut extensions = Extensions::new();
-    r.finish(
-        f,
-        &["namespace", "keepVersions"],
-        "deployment",
-        Some(&mut extensions),
-        Unknown::Reject,
-    );
-    ok.then_some(Deployment {
-        namespace,
-        keep_versions,
-        extensions,
-    })
-}
-
-/// A Kubernetes DNS-1123 label: what namespace names must be.
-fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'-'))
-        && !s.starts_with('-')
-        && !s.ends_with('-')
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub fn deploy_input(
     input.runtime_class = resolved.runtime_class.clone();
     input.files = workflow_files(&loaded.dir, &loaded.source)?;
     input.add_triggers(wf);
+    input.add_deployment(wf);
     let notes = input.add_contract(&derived::derive(wf));
     let secrets = SecretsSource::for_workflow(&loaded.dir)
         .with_mount_dir(None)

@@ -6,9 +6,11 @@ use std::fmt;
 
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PropagationPolicy};
 use kube::{Api, Resource};
 use serde::Serialize;
@@ -157,6 +159,8 @@ impl Cluster {
                     deployment_action = self.apply_one(ns, o, opts).await?;
                     deployment_action
                 }
+                ObjectRef::HorizontalPodAutoscaler(o) => self.apply_one(ns, o, opts).await?,
+                ObjectRef::PodDisruptionBudget(o) => self.apply_one(ns, o, opts).await?,
                 ObjectRef::CronJob(o) => self.apply_one(ns, o, opts).await?,
             };
             objects.push(ObjectChange {
@@ -197,6 +201,20 @@ impl Cluster {
             );
             pruned.extend(
                 self.prune::<Deployment>("Deployment", ns, name, &keep, dry)
+                    .await?,
+            );
+            pruned.extend(
+                self.prune::<HorizontalPodAutoscaler>(
+                    "HorizontalPodAutoscaler",
+                    ns,
+                    name,
+                    &keep,
+                    dry,
+                )
+                .await?,
+            );
+            pruned.extend(
+                self.prune::<PodDisruptionBudget>("PodDisruptionBudget", ns, name, &keep, dry)
                     .await?,
             );
             pruned.extend(

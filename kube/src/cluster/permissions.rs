@@ -45,12 +45,14 @@ const READ: &[&str] = &["deploy", "status", "audit"];
 /// [`crate::cluster::deployer_rbac`] are generated from the same list.
 pub fn required_permissions() -> Vec<Permission> {
     let mut out = Vec::new();
-    let managed: [(&'static str, &'static str); 6] = [
+    let managed: [(&'static str, &'static str); 8] = [
         ("", "configmaps"),
         ("", "secrets"),
         ("", "services"),
         ("networking.k8s.io", "networkpolicies"),
         ("apps", "deployments"),
+        ("autoscaling", "horizontalpodautoscalers"),
+        ("policy", "poddisruptionbudgets"),
         ("batch", "cronjobs"),
     ];
     for (group, resource) in managed {

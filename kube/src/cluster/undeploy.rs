@@ -2,9 +2,11 @@
 
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, PropagationPolicy};
 use serde::Serialize;
@@ -26,7 +28,7 @@ pub struct UndeployReport {
 }
 
 impl Cluster {
-    /// Deletes every CronJob, Job, Deployment, ReplicaSet, Pod, Service, NetworkPolicy,
+    /// Deletes every CronJob, Job, HorizontalPodAutoscaler, PodDisruptionBudget, Deployment, ReplicaSet, Pod, Service, NetworkPolicy,
     /// ConfigMap and Secret labelled `app.kubernetes.io/name=<name>,managed-by=tentacular` —
     /// the triggers first (no new runs), the NetworkPolicy after the pods.
     pub async fn undeploy(&self, namespace: &str, name: &str) -> Result<UndeployReport> {
@@ -37,6 +39,18 @@ impl Cluster {
                 .await?,
         );
         deleted.extend(self.delete_labelled::<Job>("Job", namespace, &sel).await?);
+        deleted.extend(
+            self.delete_labelled::<HorizontalPodAutoscaler>(
+                "HorizontalPodAutoscaler",
+                namespace,
+                &sel,
+            )
+            .await?,
+        );
+        deleted.extend(
+            self.delete_labelled::<PodDisruptionBudget>("PodDisruptionBudget", namespace, &sel)
+                .await?,
+        );
         deleted.extend(
             self.delete_labelled::<Deployment>("Deployment", namespace, &sel)
                 .await?,

@@ -60,7 +60,18 @@ pub struct DeployInput {
     /// Who deployed this code, when and from where: annotations of the code ConfigMap, for
     /// `tntc versions`. By default, empty (nothing is annotated).
     pub provenance: Provenance,
+    /// A fixed number of engine pods. By default 1; ignored with `autoscale`.
+    pub replicas: Option<u32>,
+    /// A HorizontalPodAutoscaler instead of a fixed count (the Deployment then leaves
+    /// `spec.replicas` to it).
+    pub autoscale: Option<tentacular_spec::Autoscale>,
+    /// How long a stopping pod may take to finish the runs it started. By default 30 s; see
+    /// [`DeployInput::add_deployment`].
+    pub termination_grace_seconds: u32,
 }
+
+/// The grace period of a stopping engine pod unless the workflow's timeouts need more.
+pub const DEFAULT_TERMINATION_GRACE_SECONDS: u32 = 30;
 
 /// Where a code version came from ([`ANNOTATION_DEPLOYED_AT`] and its siblings on the code
 /// ConfigMap). Every field is optional; unset fields are not annotated.
@@ -99,6 +110,39 @@ impl DeployInput {
             tmp_size_limit: "512Mi".to_string(),
             image_pull_policy: None,
             provenance: Provenance::default(),
+            replicas: None,
+            autoscale: None,
+            termination_grace_seconds: DEFAULT_TERMINATION_GRACE_SECONDS,
+        }
+    }
+
+    /// Takes the workflow's `deployment` scaling and a grace period long enough for a run
+    /// already started to finish: the longest node timeout times its attempts, plus 5 s (at
+    /// least 30 s).
+    pub fn add_deployment(&mut self, workflow: &Workflow) {
+        if let Some(d) = &workflow.deployment {
+            self.replicas = d.replicas;
+            self.autoscale = d.autoscale;
+        }
+        let longest = workflow
+            .nodes
+            .keys()
+            .map(|n| workflow.timeout_of(n))
+            .max()
+            .unwrap_or_else(|| workflow.config.timeout());
+        let attempts = u64::from(workflow.config.retries()) + 1;
+        let needed = longest.as_secs().saturating_mul(attempts).saturating_add(5);
+        self.termination_grace_seconds = u32::try_from(needed)
+            .unwrap_or(u32::MAX)
+            .max(DEFAULT_TERMINATION_GRACE_SECONDS);
+    }
+
+    /// Whether the engine runs on two pods or more at some point (a PodDisruptionBudget
+    /// then keeps all but one of them through voluntary disruptions).
+    pub fn several_pods(&self) -> bool {
+        match &self.autoscale {
+            Some(a) => a.min >= 2,
+            None => self.replicas.unwrap_or(1) >= 2,
         }
     }
 

@@ -10,6 +10,8 @@
 //! | Service | `<wf>` | ClusterIP, port 8080 |
 //! | NetworkPolicy | `<wf>-netpol` | egress = DNS + what the contract declares; ingress = trigger pods (+ webhook sources) |
 //! | Deployment | `<wf>` | the engine, hardened (see [`workload`]) |
+//! | HorizontalPodAutoscaler | `<wf>` | with `deployment.autoscale`: CPU-based, `autoscaling/v2` |
+//! | PodDisruptionBudget | `<wf>` | with two pods or more: `maxUnavailable: 1` |
 //! | CronJob | `<wf>-cron`, `<wf>-cron-<trigger>` | one per cron trigger; runs `tentacular-engine trigger` |
 //!
 //! Every object carries [`labels`] `app.kubernetes.io/{name,version,managed-by=tentacular}`, which
@@ -33,15 +35,18 @@
 mod code;
 mod input;
 mod netpol;
+mod scaling;
 pub mod workload;
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServicePort, ServiceSpec};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
@@ -122,6 +127,10 @@ pub struct Manifests {
     pub network_policy: NetworkPolicy,
     /// `<wf>`.
     pub deployment: Deployment,
+    /// `<wf>`, with `deployment.autoscale`.
+    pub autoscaler: Option<HorizontalPodAutoscaler>,
+    /// `<wf>`, when the engine runs on two pods or more.
+    pub disruption_budget: Option<PodDisruptionBudget>,
     /// One per cron trigger.
     pub cron_jobs: Vec<CronJob>,
     /// Things a human should know (e.g. gVisor disabled).
@@ -137,6 +146,8 @@ pub enum ObjectRef<'a> {
     Service(&'a Service),
     NetworkPolicy(&'a NetworkPolicy),
     Deployment(&'a Deployment),
+    HorizontalPodAutoscaler(&'a HorizontalPodAutoscaler),
+    PodDisruptionBudget(&'a PodDisruptionBudget),
     CronJob(&'a CronJob),
 }
 
@@ -149,6 +160,8 @@ impl ObjectRef<'_> {
             ObjectRef::Service(_) => "Service",
             ObjectRef::NetworkPolicy(_) => "NetworkPolicy",
             ObjectRef::Deployment(_) => "Deployment",
+            ObjectRef::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
+            ObjectRef::PodDisruptionBudget(_) => "PodDisruptionBudget",
             ObjectRef::CronJob(_) => "CronJob",
         }
     }
@@ -161,6 +174,8 @@ impl ObjectRef<'_> {
             ObjectRef::Service(o) => &o.metadata,
             ObjectRef::NetworkPolicy(o) => &o.metadata,
             ObjectRef::Deployment(o) => &o.metadata,
+            ObjectRef::HorizontalPodAutoscaler(o) => &o.metadata,
+            ObjectRef::PodDisruptionBudget(o) => &o.metadata,
             ObjectRef::CronJob(o) => &o.metadata,
         };
         meta.name.as_deref().unwrap_or_default()
@@ -173,6 +188,8 @@ impl ObjectRef<'_> {
             ObjectRef::Service(o) => serde_json::to_value(o),
             ObjectRef::NetworkPolicy(o) => serde_json::to_value(o),
             ObjectRef::Deployment(o) => serde_json::to_value(o),
+            ObjectRef::HorizontalPodAutoscaler(o) => serde_json::to_value(o),
+            ObjectRef::PodDisruptionBudget(o) => serde_json::to_value(o),
             ObjectRef::CronJob(o) => serde_json::to_value(o),
         };
         v.map_err(|e| Error::Serialize {
@@ -184,7 +201,7 @@ impl ObjectRef<'_> {
 
 impl Manifests {
     /// Every object, in apply order: code, secret, service, network policy (before any pod
-    /// exists), deployment, cron jobs.
+    /// exists), deployment, autoscaler, disruption budget, cron jobs.
     pub fn objects(&self) -> Vec<ObjectRef<'_>> {
         let mut out = vec![ObjectRef::ConfigMap(&self.code)];
         if let Some(s) = &self.secret {
@@ -193,6 +210,16 @@ impl Manifests {
         out.push(ObjectRef::Service(&self.service));
         out.push(ObjectRef::NetworkPolicy(&self.network_policy));
         out.push(ObjectRef::Deployment(&self.deployment));
+        out.extend(
+            self.autoscaler
+                .iter()
+                .map(ObjectRef::HorizontalPodAutoscaler),
+        );
+        out.extend(
+            self.disruption_budget
+                .iter()
+                .map(ObjectRef::PodDisruptionBudget),
+        );
         out.extend(self.cron_jobs.iter().map(ObjectRef::CronJob));
         out
     }
@@ -323,6 +350,8 @@ pub fn build(input: &DeployInput) -> Result<Manifests> {
         service: service(input),
         network_policy: netpol::network_policy(input)?,
         deployment: workload::deployment(input, &code_hash),
+        autoscaler: scaling::autoscaler(input),
+        disruption_budget: scaling::disruption_budget(input),
         cron_jobs: workload::cron_jobs(input)?,
         warnings,
     })

@@ -16,7 +16,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
+};
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
@@ -215,21 +217,31 @@ pub(super) fn deployment(input: &DeployInput, code_hash: &str) -> Deployment {
         security_context: Some(pod_security_context()),
         containers: vec![container],
         volumes: Some(volumes),
-        termination_grace_period_seconds: Some(30),
+        termination_grace_period_seconds: Some(i64::from(input.termination_grace_seconds)),
         ..PodSpec::default()
     };
     Deployment {
         metadata: meta(input, input.name.clone()),
         spec: Some(DeploymentSpec {
-            replicas: Some(1),
+            // With an autoscaler the count is its to set: a replicas field here would be
+            // re-applied by every deploy and fight it.
+            replicas: match input.autoscale {
+                Some(_) => None,
+                None => Some(input.replicas.unwrap_or(1) as i32),
+            },
             revision_history_limit: Some(3),
             selector: LabelSelector {
                 match_labels: Some(engine_selector(&input.name)),
                 match_expressions: None,
             },
+            // Code versions are separate immutable ConfigMaps, so old and new pods never mix
+            // code: roll one new pod in before an old one goes, never below the count.
             strategy: Some(DeploymentStrategy {
-                type_: Some("Recreate".into()),
-                rolling_update: None,
+                type_: Some("RollingUpdate".into()),
+                rolling_update: Some(RollingUpdateDeployment {
+                    max_surge: Some(IntOrString::Int(1)),
+                    max_unavailable: Some(IntOrString::Int(0)),
+                }),
             }),
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {

@@ -97,7 +97,40 @@ fn everything() -> DeployInput {
     i.resources.memory_limit = "512Mi".into();
     i.tmp_size_limit = "1Gi".into();
     i.image_pull_policy = Some("IfNotPresent".into());
+    i.autoscale = Some(tentacular_spec::Autoscale {
+        min: 2,
+        max: 10,
+        cpu: 60,
+    });
+    i.termination_grace_seconds = 95;
     i
+}
+
+#[test]
+fn scaling_objects_follow_the_pod_count() {
+    let build = |i: &DeployInput| manifests::build(i).unwrap();
+    let replicas = |m: &manifests::Manifests| m.deployment.spec.as_ref().unwrap().replicas;
+    let one = build(&word_counter());
+    assert_eq!(replicas(&one), Some(1));
+    assert!(one.autoscaler.is_none() && one.disruption_budget.is_none());
+    let mut three = word_counter();
+    three.replicas = Some(3);
+    let m = build(&three);
+    assert_eq!(replicas(&m), Some(3));
+    assert!(m.autoscaler.is_none() && m.disruption_budget.is_some());
+    let m = build(&everything());
+    assert_eq!(replicas(&m), None, "the autoscaler owns the count");
+    let hpa = m.autoscaler.as_ref().unwrap().spec.as_ref().unwrap();
+    assert_eq!((hpa.min_replicas, hpa.max_replicas), (Some(2), 10));
+    assert!(m.disruption_budget.is_some());
+    let mut single = everything();
+    single.autoscale = Some(tentacular_spec::Autoscale {
+        min: 1,
+        max: 4,
+        cpu: 70,
+    });
+    let m = build(&single);
+    assert!(m.autoscaler.is_some() && m.disruption_budget.is_none());
 }
 
 fn check(case: &str, input: &DeployInput) {

@@ -602,3 +602,67 @@ async fn unreachable_server_is_actionable() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn autoscale_makes_an_hpa_and_a_pdb_that_the_api_server_admits() {
+    let Some(tc) =
+        TestCluster::admin("autoscale_makes_an_hpa_and_a_pdb_that_the_api_server_admits").await
+    else {
+        return;
+    };
+    let ns = tc.namespace("scale").await;
+    tc.ensure_gvisor(&ns).await;
+    let c = &tc.cluster;
+    let mut input = word_counter(&ns);
+    input.autoscale = Some(tentacular_spec::Autoscale {
+        min: 2,
+        max: 5,
+        cpu: 70,
+    });
+    let r = c
+        .apply(&manifests::build(&input).unwrap(), &ApplyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        action_of(&r, "HorizontalPodAutoscaler", "word-counter"),
+        Action::Created
+    );
+    assert_eq!(
+        action_of(&r, "PodDisruptionBudget", "word-counter"),
+        Action::Created
+    );
+    let client = tc.cluster.client().clone();
+    let d: Deployment = Api::namespaced(client.clone(), &ns)
+        .get("word-counter")
+        .await
+        .unwrap();
+    let replicas = d.spec.unwrap().replicas;
+    assert!(
+        matches!(replicas, Some(1..=5)),
+        "the server defaults what the apply leaves out, the HPA owns it then: {replicas:?}"
+    );
+    // Back to a fixed single pod: both scaling objects are pruned.
+    input.autoscale = None;
+    let r = c
+        .apply(&manifests::build(&input).unwrap(), &ApplyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        action_of(&r, "HorizontalPodAutoscaler", "word-counter"),
+        Action::Pruned
+    );
+    assert_eq!(
+        action_of(&r, "PodDisruptionBudget", "word-counter"),
+        Action::Pruned
+    );
+    input.replicas = Some(2);
+    c.apply(&manifests::build(&input).unwrap(), &ApplyOptions::default())
+        .await
+        .unwrap();
+    let u = c.undeploy(&ns, "word-counter").await.unwrap();
+    assert!(
+        u.deleted.iter().any(|(k, _)| k == "PodDisruptionBudget"),
+        "{:?}",
+        u.deleted
+    );
+}
