@@ -7,6 +7,7 @@ mod build;
 mod cluster_cmds;
 mod configure;
 mod dev;
+mod docs_flags;
 mod errors;
 mod gvisor;
 mod help;
