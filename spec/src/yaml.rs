@@ -144,8 +144,14 @@ impl<'s> Reader<'s> {
         message: String,
         hint: Option<String>,
     ) {
-        let line = span.start.line();
-        let column = span.start.col() + 1;
+        let (mut line, mut column) = (span.start.line(), span.start.col() + 1);
+        // The parser may place a problem past the last line (the end of input after a final
+        // line break, or line breaks it counts differently in control characters): name the
+        // end of the last line the file has instead.
+        let (last, last_width) = last_line(self.source);
+        if line > last {
+            (line, column) = (last, last_width + 1);
+        }
         let source_line = self
             .lines
             .get(line.wrapping_sub(1))
@@ -403,5 +409,31 @@ mod tests {
         assert_eq!(did_you_mean("verison", &known), Some("version"));
         assert_eq!(did_you_mean("zzzzzz", &known), None);
         assert_eq!(did_you_mean("ab", &known), None);
+    }
+}
+
+/// The number of the last line of `source` that holds text, as YAML counts lines (`\r\n`,
+/// a lone `\r` and `\n` each end one), and its width in characters. At least line 1.
+pub(crate) fn last_line(source: &str) -> (usize, usize) {
+    let body = source.trim_end_matches(['\r', '\n']).replace("\r\n", "\n");
+    let line = body.matches(['\r', '\n']).count() + 1;
+    let width = body
+        .rsplit(['\r', '\n'])
+        .next()
+        .map_or(0, |l| l.chars().count());
+    (line, width)
+}
+
+#[cfg(test)]
+mod last_line_tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_as_yaml_counts_them() {
+        // Found by the `spec_parse` fuzz target: a diagnostic on line 3 of "\x05-\r---".
+        assert_eq!(last_line("\u{5}-\r---"), (2, 3));
+        assert_eq!(last_line("a\r\nb\r\n\r\n"), (2, 1));
+        assert_eq!(last_line("a: 1\n"), (1, 4));
+        assert_eq!(last_line(""), (1, 0));
     }
 }
