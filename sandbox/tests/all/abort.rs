@@ -1,36 +1,13 @@
 //! AbortController/AbortSignal, Event/EventTarget/CustomEvent and DOMException, and a fetch
 //! that a signal cancels on the host (the request's slot is given back at once).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tentacular_sandbox::fetch::net::NetTransport;
-use tentacular_sandbox::{Capabilities, Dependency, Limits};
+use tentacular_sandbox::Limits;
 
 use crate::server::TestServer;
-use crate::support::{load, run};
-
-fn caps(port: u16, max_in_flight: usize) -> Arc<Capabilities> {
-    Arc::new(
-        Capabilities::builder("n")
-            .dependency(
-                "api",
-                Dependency {
-                    protocol: "http".into(),
-                    host: "localhost".into(),
-                    port,
-                    auth: None,
-                    granted: true,
-                    dynamic: None,
-                    extra: Default::default(),
-                },
-            )
-            .max_in_flight(max_in_flight)
-            .transport(Arc::new(NetTransport::new().unwrap()))
-            .build(),
-    )
-}
+use crate::support::{load, loopback_caps, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_and_abort_signals_behave() {
@@ -125,7 +102,7 @@ async fn a_signal_cancels_the_request_on_the_host() {
     let out = program
         .invoke(
             &json!({"port": server.port}),
-            &caps(server.port, 2),
+            &loopback_caps("api", server.port, 2),
             &Limits::default(),
         )
         .await;

@@ -2,36 +2,13 @@
 //! fail), and timers wait on the host clock without burning CPU. None of these tests depends
 //! on timing beyond lower bounds: concurrency is counted by the server.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tentacular_sandbox::fetch::net::NetTransport;
-use tentacular_sandbox::{Capabilities, Dependency, Limits};
+use tentacular_sandbox::Limits;
 
 use crate::server::TestServer;
-use crate::support::load;
-
-fn caps(port: u16, max_in_flight: usize) -> Arc<Capabilities> {
-    Arc::new(
-        Capabilities::builder("n")
-            .dependency(
-                "slow",
-                Dependency {
-                    protocol: "http".into(),
-                    host: "localhost".into(),
-                    port,
-                    auth: None,
-                    granted: true,
-                    dynamic: None,
-                    extra: Default::default(),
-                },
-            )
-            .max_in_flight(max_in_flight)
-            .transport(Arc::new(NetTransport::new().unwrap()))
-            .build(),
-    )
-}
+use crate::support::{load, loopback_caps};
 
 const PARALLEL: &str = r#"
 export default async function run(ctx, input) {
@@ -50,7 +27,7 @@ async fn a_nodes_requests_are_in_flight_at_once() {
     let out = program
         .invoke(
             &json!({"n": 10, "ms": 200}),
-            &caps(server.port, 32),
+            &loopback_caps("slow", server.port, 32),
             &Limits::default(),
         )
         .await;
@@ -70,7 +47,7 @@ async fn requests_over_the_per_node_cap_wait_and_all_succeed() {
     let out = program
         .invoke(
             &json!({"n": 100, "ms": 20}),
-            &caps(server.port, 32),
+            &loopback_caps("slow", server.port, 32),
             &Limits::default(),
         )
         .await;

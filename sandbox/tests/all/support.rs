@@ -70,3 +70,27 @@ pub fn caps(
 pub async fn run(program: &NodeProgram, input: Value) -> NodeOutcome {
     program.invoke(&input, &no_caps(), &Limits::default()).await
 }
+
+/// Grants of node `n`: one granted plain-HTTP dependency named `dependency` on
+/// `localhost:port` (the tests' loopback server), at most `max_in_flight` requests at once, over
+/// the real network transport.
+pub fn loopback_caps(dependency: &str, port: u16, max_in_flight: usize) -> Arc<Capabilities> {
+    let dep = tentacular_sandbox::Dependency {
+        protocol: "http".into(),
+        host: "localhost".into(),
+        port,
+        auth: None,
+        granted: true,
+        dynamic: None,
+        extra: Default::default(),
+    };
+    Arc::new(
+        Capabilities::builder("n")
+            .dependency(dependency, dep)
+            .max_in_flight(max_in_flight)
+            .transport(Arc::new(
+                tentacular_sandbox::fetch::net::NetTransport::new().unwrap(),
+            ))
+            .build(),
+    )
+}

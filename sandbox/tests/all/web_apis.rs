@@ -2,34 +2,11 @@
 //! Headers.getSetCookie, Blob/File/FormData (multipart bodies through a real server),
 //! Response/Request members, streams, text and compression streams.
 
-use std::sync::Arc;
-
 use serde_json::json;
-use tentacular_sandbox::fetch::net::NetTransport;
-use tentacular_sandbox::{Capabilities, Dependency, Limits};
+use tentacular_sandbox::{DEFAULT_MAX_IN_FLIGHT, Limits};
 
 use crate::server::TestServer;
-use crate::support::{load, run};
-
-fn caps(port: u16) -> Arc<Capabilities> {
-    Arc::new(
-        Capabilities::builder("n")
-            .dependency(
-                "api",
-                Dependency {
-                    protocol: "http".into(),
-                    host: "localhost".into(),
-                    port,
-                    auth: None,
-                    granted: true,
-                    dynamic: None,
-                    extra: Default::default(),
-                },
-            )
-            .transport(Arc::new(NetTransport::new().unwrap()))
-            .build(),
-    )
-}
+use crate::support::{load, loopback_caps, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn urls_follow_the_whatwg_standard() {
@@ -127,7 +104,7 @@ async fn bodies_blobs_and_forms_are_byte_exact() {
     let out = p
         .invoke(
             &json!({"port": server.port}),
-            &caps(server.port),
+            &loopback_caps("api", server.port, DEFAULT_MAX_IN_FLIGHT),
             &Limits::default(),
         )
         .await;
