@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{no_caps, summarize};
+use common::{no_caps, rss_bytes, summarize};
 use std::path::Path;
 use std::time::Instant;
 
@@ -19,16 +19,6 @@ use tentacular_sandbox::{Limits, Sandbox, SandboxConfig};
 
 const NODE: &str = "export default async function run(ctx: unknown, input: { n: number }) { return { n: input.n + 1 }; }\n";
 const ITERATIONS: usize = 5_000;
-
-fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4096
-}
 
 fn find_deno() -> Option<std::path::PathBuf> {
     if let Some(p) = std::env::var_os("TENTACULAR_DENO") {

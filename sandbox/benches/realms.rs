@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{no_caps, summarize};
+use common::{no_caps, rss_bytes, summarize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -21,16 +21,6 @@ fn node_source(i: usize) -> String {
     format!(
         "export default async function run(ctx: unknown, input: {{ n: number }}) {{ return {{ n: input.n + {i} }}; }}\n"
     )
-}
-
-fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4096
 }
 
 fn main() {

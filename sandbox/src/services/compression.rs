@@ -102,12 +102,7 @@ pub(super) fn call(bytes: &[u8], max: usize) -> Result<Vec<u8>, ServiceError> {
 mod tests {
     use super::*;
 
-    fn req(header: &str, data: &[u8]) -> Vec<u8> {
-        let mut v = header.as_bytes().to_vec();
-        v.push(0);
-        v.extend_from_slice(data);
-        v
-    }
+    use crate::services::encode as req;
 
     #[test]
     fn every_format_round_trips() {

@@ -59,6 +59,16 @@ impl<'a, H: DeserializeOwned> Request<'a, H> {
     }
 }
 
+/// The bytes of a request as the prelude sends them (the inverse of [`Request::split`]),
+/// for the services' unit tests.
+#[cfg(test)]
+pub(crate) fn encode(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut v = header.as_bytes().to_vec();
+    v.push(0);
+    v.extend_from_slice(data);
+    v
+}
+
 /// Answers one call of `service` with `request`; the answer may be at most `max_answer` bytes.
 pub(crate) fn call(
     service: u32,
