@@ -101,7 +101,7 @@ export class Workflow {
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
       const ctx = makeContext(this.spec, this.secrets, id, this.quiet);
-      let timer: number | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`Node "${id}" timed out after ${ms}ms`)), ms);
       });

@@ -15,7 +15,9 @@ function arg(name: string): string | undefined {
 
 const dir = arg("workflow");
 if (!dir) {
-  console.error("usage: main.ts --workflow DIR [--port N] [--bind ADDR] [--quiet] < {\"spec\": …, \"secrets\": …}");
+  console.error(
+    'usage: main.ts --workflow DIR [--port N] [--bind ADDR] [--quiet] < {"spec": …, "secrets": …}',
+  );
   Deno.exit(2);
 }
 const stdin = JSON.parse(await new Response(Deno.stdin.readable).text());
@@ -32,24 +34,27 @@ const json = (status: number, body: unknown, pretty = false) =>
     headers: { "content-type": "application/json" },
   });
 
-Deno.serve({ port, hostname, onListen: ({ port }) => console.error(`listening on ${hostname}:${port}`) }, async (req) => {
-  const path = new URL(req.url).pathname;
-  if (path === "/health") return json(200, { status: "ok" });
-  if (path === "/run" && (req.method === "POST" || req.method === "GET")) {
-    let input: unknown = {};
-    if (req.method === "POST") {
+Deno.serve(
+  { port, hostname, onListen: ({ port }) => console.error(`listening on ${hostname}:${port}`) },
+  async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/health") return json(200, { status: "ok" });
+    if (path === "/run" && (req.method === "POST" || req.method === "GET")) {
+      let input: unknown = {};
+      if (req.method === "POST") {
+        try {
+          input = JSON.parse(await req.text());
+        } catch {
+          input = {};
+        }
+      }
       try {
-        input = JSON.parse(await req.text());
-      } catch {
-        input = {};
+        const result = await workflow.run(input);
+        return json(result.success ? 200 : 500, result, true);
+      } catch (e) {
+        return json(500, { error: e instanceof Error ? e.message : String(e) });
       }
     }
-    try {
-      const result = await workflow.run(input);
-      return json(result.success ? 200 : 500, result, true);
-    } catch (e) {
-      return json(500, { error: e instanceof Error ? e.message : String(e) });
-    }
-  }
-  return new Response("Not Found", { status: 404 });
-});
+    return new Response("Not Found", { status: 404 });
+  },
+);
