@@ -6,7 +6,11 @@
 //! - [`missing`]: what a test does when a component it needs (the Kubernetes control plane of
 //!   `testenv/`, pods that run, `kubernetes-validate`) is not there — a loud SKIP line locally,
 //!   a failure under CI ([`in_ci`]).
+//! - [`postgres`]: a throwaway PostgreSQL server (Debian's `postgresql`) on 127.0.0.1 with a
+//!   password, for tests of nodes that speak the Postgres protocol.
 #![deny(missing_docs)]
+
+pub mod postgres;
 
 use std::path::Path;
 
