@@ -2,14 +2,16 @@
 //! the way the generated Deployment expects (user 65534, read-only root filesystem, the
 //! workflow mounted at `/app/workflow`, port 8080).
 //!
-//! Further layers (the Deno binary and its cache, for Deno compatibility mode) are added with
-//! [`EngineImage::extra_layer`], built with [`crate::layer::LayerBuilder`].
+//! Further layers are added with [`EngineImage::extra_layer`], built with
+//! [`crate::layer::LayerBuilder`]; [`EngineImage::with_deno`] adds the Deno layer of
+//! [`crate::deno`] (the Deno binary and a workflow's locked cache, for Deno compatibility mode).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::builder::ImageBuilder;
 use crate::config::ImageSettings;
+use crate::deno::{DenoContents, LockedCache};
 use crate::elf::{self, ElfInfo};
 use crate::error::{Error, Result};
 use crate::image::Image;
@@ -46,7 +48,16 @@ pub struct EngineImage {
     version: String,
     revision: Option<String>,
     extra: Vec<Layer>,
+    env: BTreeMap<String, String>,
+    deno: Option<DenoSpec>,
     epoch: u64,
+}
+
+/// The Deno layer to add: the binary and, optionally, a Deno cache.
+#[derive(Debug, Clone)]
+struct DenoSpec {
+    binary: PathBuf,
+    cache: Option<LockedCache>,
 }
 
 /// A built engine image and what was learnt on the way.
@@ -60,6 +71,8 @@ pub struct BuiltEngine {
     pub engine_layer: Layer,
     /// Things to tell the user (a shared library the base seems to lack, …).
     pub warnings: Vec<String>,
+    /// The Deno layer and what it holds, with [`EngineImage::with_deno`].
+    pub deno: Option<(Layer, DenoContents)>,
 }
 
 impl EngineImage {
@@ -71,6 +84,8 @@ impl EngineImage {
             version: version.into(),
             revision: None,
             extra: Vec::new(),
+            env: BTreeMap::new(),
+            deno: None,
             epoch: 0,
         }
     }
@@ -92,6 +107,29 @@ impl EngineImage {
     /// Adds a layer above the engine's (e.g. the Deno binary and a locked module cache).
     pub fn extra_layer(&mut self, layer: Layer) -> &mut Self {
         self.extra.push(layer);
+        self
+    }
+
+    /// Adds the Deno layer ([`crate::deno`]): the Deno binary at `binary` and, when given,
+    /// the npm packages a workflow's lock file pins ([`LockedCache::read`]), with the
+    /// environment that points the engine at them. By default, no Deno.
+    pub fn with_deno(
+        &mut self,
+        binary: impl Into<PathBuf>,
+        cache: Option<LockedCache>,
+    ) -> &mut Self {
+        self.deno = Some(DenoSpec {
+            binary: binary.into(),
+            cache,
+        });
+        self
+    }
+
+    /// Sets an environment variable in the image's config (over the engine's defaults). By
+    /// default, only `PATH`, `TENTACULAR_CACHE_DIR` and, with Deno, those of
+    /// [`crate::deno::env`].
+    pub fn env(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.env.insert(key.into(), value.into());
         self
     }
 
@@ -127,23 +165,33 @@ impl EngineImage {
         let info = self.inspect()?;
         let platform = self.resolve_platform(&info)?;
         let mut warnings = Vec::new();
-        if let Some(interp) = &info.interpreter {
+        let deno = match &self.deno {
+            Some(d) => Some(crate::deno::layer(&d.binary, d.cache.as_ref(), self.epoch)?),
+            None => None,
+        };
+        if info.interpreter.is_some() || deno.is_some() {
             let tree = FileTree::of(&base)?;
             if tree.unreadable_layers == 0 {
-                if !tree.exists(interp) {
-                    return Err(Error::MissingInterpreter {
-                        engine: self.engine.clone(),
-                        interpreter: interp.clone(),
-                        base: base_name.into(),
-                    });
-                }
-                for lib in &info.needed {
-                    if !LIB_DIRS.iter().any(|d| tree.exists(&format!("{d}/{lib}"))) {
-                        warnings.push(format!(
-                            "the engine needs {lib}, which the base {base_name} does not seem to have in {}",
-                            LIB_DIRS.join(", ")
-                        ));
+                if let Some(interp) = &info.interpreter {
+                    if !tree.exists(interp) {
+                        return Err(Error::MissingInterpreter {
+                            engine: self.engine.clone(),
+                            interpreter: interp.clone(),
+                            base: base_name.into(),
+                        });
                     }
+                    warnings.extend(missing_libraries(&tree, &info, "the engine", base_name));
+                }
+                if let (Some((_, contents)), Some(spec)) = (&deno, &self.deno) {
+                    let d = &contents.binary;
+                    if let Some(interp) = d.interpreter.as_ref().filter(|i| !tree.exists(i)) {
+                        return Err(Error::DenoInterpreter {
+                            deno: spec.binary.clone(),
+                            interpreter: interp.clone(),
+                            base: base_name.into(),
+                        });
+                    }
+                    warnings.extend(missing_libraries(&tree, d, "Deno", base_name));
                 }
             }
         }
@@ -158,13 +206,34 @@ impl EngineImage {
         if let Some(r) = &self.revision {
             labels.insert(annotation::REVISION.into(), r.clone());
         }
+        let mut config = settings(labels.clone());
+        if let Some((_, contents)) = &deno {
+            config.env.extend(crate::deno::env(
+                self.deno.as_ref().is_some_and(|d| d.cache.is_some()),
+            ));
+            if contents.binary.platform != platform {
+                return Err(Error::DenoPlatform {
+                    deno: self
+                        .deno
+                        .as_ref()
+                        .map(|d| d.binary.clone())
+                        .unwrap_or_default(),
+                    platform,
+                    actual: contents.binary.platform,
+                });
+            }
+        }
+        config.env.extend(self.env.clone());
         let mut builder = ImageBuilder::new(base, platform);
         builder
             .base_name(registry_base.then(|| base_name.to_string()))
             .created(self.epoch)
-            .settings(settings(labels.clone()))
+            .settings(config)
             .annotations(labels)
             .layer(engine_layer.clone());
+        if let Some((l, _)) = &deno {
+            builder.layer(l.clone());
+        }
         for l in &self.extra {
             builder.layer(l.clone());
         }
@@ -173,8 +242,25 @@ impl EngineImage {
             engine: info,
             engine_layer,
             warnings,
+            deno,
         })
     }
+}
+
+/// Warnings for the shared libraries of `binary` (`who`, e.g. "the engine") that `base`
+/// does not seem to have.
+fn missing_libraries(tree: &FileTree, binary: &ElfInfo, who: &str, base: &str) -> Vec<String> {
+    binary
+        .needed
+        .iter()
+        .filter(|lib| !LIB_DIRS.iter().any(|d| tree.exists(&format!("{d}/{lib}"))))
+        .map(|lib| {
+            format!(
+                "{who} needs {lib}, which the base {base} does not seem to have in {}",
+                LIB_DIRS.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// Where a glibc base keeps shared libraries (Debian's multiarch directories included).

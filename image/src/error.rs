@@ -93,6 +93,38 @@ pub enum Error {
         base: String,
     },
 
+    /// The Deno binary is dynamically linked and the base lacks its program interpreter.
+    #[error(
+        "Deno ({}) needs its program interpreter {interpreter}, and the base image {base} has \
+         none: Deno nodes would fail to start\n  hint: --with-deno needs a glibc base such as \
+         gcr.io/distroless/cc-debian12:nonroot (the Deno CLI is built against glibc)",
+        deno.display()
+    )]
+    DenoInterpreter {
+        /// The Deno binary.
+        deno: PathBuf,
+        /// Its `PT_INTERP`.
+        interpreter: String,
+        /// The base as given.
+        base: String,
+    },
+
+    /// The Deno binary is built for another platform than the image.
+    #[error(
+        "Deno ({}) is built for {actual}, but the image is built for {platform}\n  hint: pass \
+         the Deno CLI for {platform} (npm package @deno/linux-{arch}-glibc) with --deno",
+        deno.display(),
+        arch = if *platform == Platform::Arm64 { "arm64" } else { "x64" }
+    )]
+    DenoPlatform {
+        /// The Deno binary.
+        deno: PathBuf,
+        /// The image's platform.
+        platform: Platform,
+        /// Deno's.
+        actual: Platform,
+    },
+
     /// A path given for a layer entry is not a clean absolute path.
     #[error("invalid path {path:?} in an image layer: {reason}")]
     InvalidPath {
@@ -100,6 +132,15 @@ pub enum Error {
         path: String,
         /// What is wrong with it.
         reason: &'static str,
+    },
+
+    /// The Deno cache to put into an image is not one.
+    #[error("the Deno cache {} cannot go into the image: {reason}", path.display())]
+    DenoCache {
+        /// The cache directory.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
     },
 
     /// A `--base` or `--dest` value cannot be understood.

@@ -11,6 +11,8 @@
 //! - [`ImageBuilder`]: a base + layers + [`ImageSettings`] → an [`Image`].
 //! - [`engine::EngineImage`]: the engine image as `tntc build` makes it, with a hook for
 //!   more layers ([`engine::EngineImage::extra_layer`], for the Deno binary and its cache).
+//! - [`deno`]: the Deno layer (`--with-deno`): the pinned Deno binary and a workflow's locked
+//!   npm packages, read-only, with `DENO_DIR` under `/tmp`.
 //! - [`elf`]: the engine binary's architecture, interpreter and libraries, so `--platform`
 //!   defaults to the binary's and a glibc engine is not put on a base without glibc.
 //! - [`layout`], [`archive`], [`store`]: OCI layouts, OCI and Docker archives.
@@ -36,6 +38,7 @@
 pub mod archive;
 mod builder;
 mod config;
+pub mod deno;
 pub mod digest;
 pub mod elf;
 pub mod engine;

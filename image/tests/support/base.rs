@@ -32,22 +32,30 @@ pub fn host_lib(name: &str) -> PathBuf {
 /// libraries it names, copied from the host to `/lib/<triplet>/` (and the interpreter to its
 /// own path), plus `/tmp`.
 pub fn glibc_base_for(binary: &Path) -> Image {
-    let info = elf::inspect(binary).unwrap();
+    glibc_base_for_all(&[binary])
+}
+
+/// [`glibc_base_for`] several binaries of one platform: the union of what they need.
+pub fn glibc_base_for_all(binaries: &[&Path]) -> Image {
+    let infos: Vec<_> = binaries.iter().map(|b| elf::inspect(b).unwrap()).collect();
+    let info = infos[0].clone();
     let triplet = match info.platform {
         Platform::Amd64 => "x86_64-linux-gnu",
         Platform::Arm64 => "aarch64-linux-gnu",
     };
     let mut b = LayerBuilder::new();
-    let interp = info
-        .interpreter
-        .clone()
-        .expect("a dynamically linked binary");
-    b.file(&interp, std::fs::read(&interp).unwrap(), 0o755)
-        .unwrap();
-    for lib in &info.needed {
-        let path = format!("/lib/{triplet}/{lib}");
-        b.file(&path, std::fs::read(host_lib(lib)).unwrap(), 0o755)
+    for info in &infos {
+        let interp = info
+            .interpreter
+            .clone()
+            .expect("a dynamically linked binary");
+        b.file(&interp, std::fs::read(&interp).unwrap(), 0o755)
             .unwrap();
+        for lib in &info.needed {
+            let path = format!("/lib/{triplet}/{lib}");
+            b.file(&path, std::fs::read(host_lib(lib)).unwrap(), 0o755)
+                .unwrap();
+        }
     }
     b.dir("/tmp", 0o1777).unwrap();
     ImageBuilder::new(Image::scratch(info.platform), info.platform)
