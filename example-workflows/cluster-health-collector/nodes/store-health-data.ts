@@ -1,6 +1,9 @@
-// Runs under Deno compatibility mode (runtime: deno): it talks to Postgres with the
-// jsr:@db/postgres driver, which the sandbox cannot load.
+// Runs under Deno compatibility mode (runtime: deno): it speaks the Postgres wire protocol
+// through the npm package `postgres` (postgres.js), which needs a TCP socket the sandbox does
+// not give. The package is locked in the workflow's deno.lock and comes from the Deno cache, never from
+// the network at run time (`tntc deno-cache` fills the cache).
 import type { Context } from "tentacular";
+import postgres from "npm:postgres@3.4.9";
 
 interface Snapshot {
   skipped?: boolean;
@@ -46,43 +49,35 @@ export default async function run(ctx: Context, input: unknown): Promise<unknown
     return { stored: false, skipped: true, reason: "postgres.password is not set" };
   }
 
-  // Imported here, not at the top, so that runs without a database never load the driver.
-  const { Client } = await import("jsr:@db/postgres@0.19.5");
-  const client = new Client({
-    hostname: pg.host,
+  const sql = postgres({
+    host: pg.host,
     port: pg.port,
     database: pg.database,
-    user: pg.user,
+    username: pg.user,
     password: pg.secret,
-    tls: { enabled: false },
+    ssl: false,
+    max: 1,
+    connect_timeout: 10,
+    // The driver prints server notices ("relation already exists, skipping") on stdout.
+    onnotice: (n: { message?: string }) => ctx.log.info(`postgres: ${n.message}`),
+    connection: { application_name: "cluster-health-collector" },
   });
-  await client.connect();
   try {
-    await client.queryArray(CREATE_TABLE);
-    await client.queryArray(CREATE_INDEX);
+    await sql.unsafe(CREATE_TABLE);
+    await sql.unsafe(CREATE_INDEX);
     const s = snap.summary;
-    const result = await client.queryObject<{ id: number }>(
-      `INSERT INTO cluster_health_snapshots
-         (collected_at, total_nodes, ready_nodes, total_pods, running_pods,
-          problem_pod_count, namespace_count, healthy_pct, snapshot)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       RETURNING id`,
-      [
-        snap.collectedAt,
-        s.totalNodes,
-        s.readyNodes,
-        s.totalPods,
-        s.runningPods,
-        s.problemPodCount,
-        s.namespaceCount,
-        s.healthyPct,
-        JSON.stringify(snap),
-      ],
-    );
-    const rowId = result.rows[0]?.id;
+    const [row] = await sql<{ id: number }[]>`
+      INSERT INTO cluster_health_snapshots
+        (collected_at, total_nodes, ready_nodes, total_pods, running_pods,
+         problem_pod_count, namespace_count, healthy_pct, snapshot)
+      VALUES (${snap.collectedAt}, ${s.totalNodes}, ${s.readyNodes}, ${s.totalPods},
+              ${s.runningPods}, ${s.problemPodCount}, ${s.namespaceCount}, ${s.healthyPct},
+              ${sql.json(snap)})
+      RETURNING id`;
+    const rowId = row?.id;
     ctx.log.info(`stored snapshot ${rowId}`);
     return { stored: true, rowId };
   } finally {
-    await client.end();
+    await sql.end();
   }
 }

@@ -1,6 +1,9 @@
-// Runs under Deno compatibility mode (runtime: deno): it talks to Postgres with the
-// jsr:@db/postgres driver, which the sandbox cannot load.
+// Runs under Deno compatibility mode (runtime: deno): it speaks the Postgres wire protocol
+// through the npm package `postgres` (postgres.js), which needs a TCP socket the sandbox does
+// not give. The package is locked in the workflow's deno.lock and comes from the Deno cache,
+// never from the network at run time (`tntc deno-cache` fills the cache).
 import type { Context } from "tentacular";
+import postgres from "npm:postgres@3.4.9";
 
 const PERIOD_HOURS = 24;
 
@@ -31,27 +34,26 @@ export default async function run(ctx: Context, _input: unknown): Promise<unknow
   const periodEnd = new Date();
   const periodStart = new Date(periodEnd.getTime() - PERIOD_HOURS * 3600 * 1000);
 
-  // Imported here, not at the top, so that runs without a database never load the driver.
-  const { Client } = await import("jsr:@db/postgres@0.19.5");
-  const client = new Client({
-    hostname: pg.host,
+  const sql = postgres({
+    host: pg.host,
     port: pg.port,
     database: pg.database,
-    user: pg.user,
+    username: pg.user,
     password: pg.secret,
-    tls: { enabled: false },
+    ssl: false,
+    max: 1,
+    connect_timeout: 10,
+    onnotice: (n: { message?: string }) => ctx.log.info(`postgres: ${n.message}`),
+    connection: { application_name: "cluster-health-reporter" },
   });
-  await client.connect();
   try {
-    const result = await client.queryObject<Row>(
-      `SELECT collected_at, total_nodes, ready_nodes, total_pods, running_pods,
-              problem_pod_count, healthy_pct
-         FROM cluster_health_snapshots
-        WHERE collected_at >= $1 AND collected_at <= $2
-        ORDER BY collected_at`,
-      [periodStart.toISOString(), periodEnd.toISOString()],
-    );
-    const records = result.rows.map((r) => ({
+    const rows = await sql<Row[]>`
+      SELECT collected_at, total_nodes, ready_nodes, total_pods, running_pods,
+             problem_pod_count, healthy_pct
+        FROM cluster_health_snapshots
+       WHERE collected_at >= ${periodStart} AND collected_at <= ${periodEnd}
+       ORDER BY collected_at`;
+    const records = rows.map((r) => ({
       collectedAt: new Date(r.collected_at).toISOString(),
       totalNodes: r.total_nodes,
       readyNodes: r.ready_nodes,
@@ -68,6 +70,6 @@ export default async function run(ctx: Context, _input: unknown): Promise<unknow
       snapshotCount: records.length,
     };
   } finally {
-    await client.end();
+    await sql.end();
   }
 }
