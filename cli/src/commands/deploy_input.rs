@@ -42,10 +42,17 @@ pub fn deploy_input(
     Ok((input, notes))
 }
 
-/// `workflow.yaml` (as loaded) and every file under `nodes/`, keyed by `/`-separated
+/// `workflow.yaml` (as loaded), `deno.lock` when there is one (Deno-mode nodes run against
+/// it with `--frozen` in the pod too), and every file under `nodes/`, keyed by `/`-separated
 /// workflow-relative path.
 fn workflow_files(dir: &Path, source: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let mut files = BTreeMap::from([("workflow.yaml".to_string(), source.to_string())]);
+    let lock = dir.join("deno.lock");
+    if lock.is_file() {
+        let text = std::fs::read_to_string(&lock)
+            .with_context(|| format!("reading {}", lock.display()))?;
+        files.insert("deno.lock".into(), text);
+    }
     let nodes = dir.join("nodes");
     if nodes.is_dir() {
         collect(&nodes, "nodes", &mut files)?;
