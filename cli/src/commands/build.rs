@@ -1,6 +1,8 @@
 //! `tntc build [dir]`: the engine image, without Docker (see `tentacular-image`). Assembles
 //! base + engine layer, then writes it locally (`--dest`) and/or pushes it (`--push`); after
 //! a push, `<dir>/.tentacular/base-image.txt` holds `repo@sha256:…` for `tntc deploy`.
+//! `--with-deno` adds the Deno layer (`tentacular_image::deno`): the Deno CLI and, when the
+//! workflow has a `deno.lock`, the npm packages it pins, from the workflow's Deno cache.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -8,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 use serde_json::json;
+use tentacular_image::deno::LockedCache;
 use tentacular_image::engine::{self, EngineImage};
 use tentacular_image::location::{Dest, Source};
 use tentacular_image::progress::{Bars, Lines, Progress, Silent};
@@ -84,6 +87,19 @@ pub struct Build {
     /// Read the push registry's password (or token) from the first line of stdin.
     #[arg(long, requires = "username")]
     pub password_stdin: bool,
+
+    /// Add a layer for Deno compatibility mode: the Deno CLI at /usr/local/bin/deno and, when
+    /// the workflow directory has a deno.lock, the npm packages it pins, read-only under
+    /// /opt/tentacular/deno (from the workflow's Deno cache: $TENTACULAR_DENO_DIR, else
+    /// <dir>/.tentacular/deno/, which `tntc deno-cache` fills). Deno writes only under /tmp.
+    /// By default, no Deno.
+    #[arg(long)]
+    pub with_deno: bool,
+
+    /// The Deno binary for --with-deno. By default, $TENTACULAR_DENO, then `deno` on PATH,
+    /// then the project-local install of tools/deno/install.sh.
+    #[arg(long, value_name = "PATH", requires = "with_deno")]
+    pub deno: Option<PathBuf>,
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
@@ -173,6 +189,13 @@ impl Build {
 
         let mut spec = EngineImage::new(&engine_path, env!("CARGO_PKG_VERSION"));
         spec.platform(self.platform).revision(revision).epoch(epoch);
+        let deno = match self.with_deno {
+            true => Some(deno_layer_inputs(&self.dir, self.deno.as_deref())?),
+            false => None,
+        };
+        if let Some((binary, cache)) = &deno {
+            spec.with_deno(binary, cache.clone());
+        }
         let info = spec.inspect()?;
         let platform = spec.resolve_platform(&info)?;
         let base_text = self
@@ -243,6 +266,11 @@ impl Build {
                         "blobs": p.blobs,
                     })),
                     "baseImageFile": base_image_file,
+                    "deno": built.deno.as_ref().map(|(layer, contents)| json!({
+                        "path": deno.as_ref().map(|d| &d.0),
+                        "layerDigest": layer.digest,
+                        "packages": contents.packages,
+                    })),
                     "warnings": built.warnings,
                 }));
             }
@@ -253,6 +281,16 @@ impl Build {
                 human_bytes(image.size()),
                 image.digest()
             ))?;
+            if let Some((_, contents)) = &built.deno {
+                out.out(format!(
+                    "  with Deno at {}{}",
+                    tentacular_image::deno::DENO_PATH,
+                    match contents.packages.len() {
+                        0 => String::new(),
+                        _ => format!(" and {} (locked, read-only)", contents.packages.join(", ")),
+                    }
+                ))?;
+            }
             if let Some(d) = &dest {
                 out.out(format!(
                     "  wrote {d} (podman load -i {})",
@@ -280,6 +318,64 @@ impl Build {
             Ok(())
         })
     }
+}
+
+/// The Deno binary and, when the workflow in `dir` has a `deno.lock`, its Deno cache (the
+/// packages the lock pins must be in it).
+fn deno_layer_inputs(
+    dir: &Path,
+    flag: Option<&Path>,
+) -> anyhow::Result<(PathBuf, Option<LockedCache>)> {
+    let binary = find_deno(flag)?;
+    let lock = dir.join("deno.lock");
+    if !lock.is_file() {
+        return Ok((binary, None));
+    }
+    let cache = match std::env::var_os("TENTACULAR_DENO_DIR").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => dir.join(".tentacular").join("deno"),
+    };
+    Ok((binary, Some(LockedCache::read(&lock, &cache)?)))
+}
+
+/// Deno: `--deno`, `$TENTACULAR_DENO`, `deno` on `PATH`, then the project-local install
+/// (tools/deno/node_modules/@deno/linux-x64-glibc/deno above the current directory).
+fn find_deno(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let explicit = flag.map(|p| (p.to_path_buf(), "--deno")).or_else(|| {
+        std::env::var_os("TENTACULAR_DENO")
+            .filter(|v| !v.is_empty())
+            .map(|v| (PathBuf::from(v), "$TENTACULAR_DENO"))
+    });
+    if let Some((p, from)) = explicit {
+        if p.is_file() {
+            return Ok(p);
+        }
+        bail!(
+            "{from} names {}, which is not a file\n  hint: tools/deno/install.sh installs the \
+             pinned Deno CLI and prints its path",
+            p.display()
+        );
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if let Some(p) = std::env::split_paths(&path)
+        .map(|d| d.join("deno"))
+        .find(|p| p.is_file())
+    {
+        return Ok(p);
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if let Some(p) = cwd
+        .ancestors()
+        .map(|d| d.join("tools/deno/node_modules/@deno/linux-x64-glibc/deno"))
+        .find(|p| p.is_file())
+    {
+        return Ok(p);
+    }
+    bail!(
+        "--with-deno needs the Deno CLI, and none was found (--deno, $TENTACULAR_DENO, PATH, \
+         tools/deno)\n  hint: tools/deno/install.sh installs the pinned one (npm package \
+         @deno/linux-x64-glibc) and prints its path; pass it with --deno PATH"
+    )
 }
 
 fn progress(out: &Output) -> Box<dyn Progress> {
