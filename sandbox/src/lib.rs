@@ -166,6 +166,28 @@ impl Sandbox {
     /// Creates the engine. Fails only if wasmtime cannot be configured here (for example, the
     /// pool cannot reserve its address space) or the cache directory cannot be created.
     pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
+        Self::build(config, snapshot::Plugin::committed(), |_| {})
+    }
+
+    /// Benchmarks only, not for production: a sandbox running another build of the plugin
+    /// (`plugin`: its wasm bytes, e.g. an unstripped build for `perf`, or a build with other
+    /// compiler flags) and/or with wasmtime settings changed by `tune` after the sandbox's own,
+    /// so that one bench run can compare builds and settings side by side.
+    #[doc(hidden)]
+    pub fn bench_variant(
+        config: SandboxConfig,
+        plugin: Option<Vec<u8>>,
+        tune: impl FnOnce(&mut Config),
+    ) -> Result<Self, SandboxError> {
+        let plugin = plugin.map_or_else(snapshot::Plugin::committed, snapshot::Plugin::other);
+        Self::build(config, plugin, tune)
+    }
+
+    fn build(
+        config: SandboxConfig,
+        plugin: snapshot::Plugin,
+        tune: impl FnOnce(&mut Config),
+    ) -> Result<Self, SandboxError> {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_core_instances(config.max_instances)
             .total_memories(config.max_instances)
@@ -183,6 +205,7 @@ impl Sandbox {
             .max_wasm_stack(1 << 20)
             .async_stack_size(2 << 20)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        tune(&mut wc);
         let engine = Engine::new(&wc)
             .or_else(|e| {
                 // Where the pool cannot reserve its address space (small VMs, strict
@@ -211,6 +234,7 @@ impl Sandbox {
             config.cache_dir.clone(),
             config.cache_load,
             prelude::source(),
+            plugin,
         );
         let ticker = Ticker::start(&engine, config.tick);
         Ok(Sandbox {

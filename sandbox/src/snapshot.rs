@@ -34,6 +34,33 @@ fn plugin_sha256() -> &'static str {
     PLUGIN_SHA256.split_whitespace().next().unwrap_or_default()
 }
 
+/// The guest module snapshots are built from: the committed plugin, or (benchmarks only)
+/// another build of it.
+#[derive(Clone)]
+pub(crate) struct Plugin {
+    bytes: Arc<[u8]>,
+    sha256: String,
+}
+
+impl Plugin {
+    /// The committed `tentacular_plugin.wasm`.
+    pub fn committed() -> Self {
+        Plugin {
+            bytes: Arc::from(PLUGIN),
+            sha256: plugin_sha256().to_string(),
+        }
+    }
+
+    /// Another build of the plugin (hashed here: benchmarks compare builds).
+    pub fn other(bytes: Vec<u8>) -> Self {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Plugin {
+            bytes: Arc::from(bytes),
+            sha256,
+        }
+    }
+}
+
 /// Memory a node may use while its module is evaluated at load time.
 const LOAD_MEMORY: usize = 256 * 1024 * 1024;
 /// How long evaluating a node's top level may take.
@@ -49,6 +76,9 @@ pub(crate) struct Snapshotter {
     cache_load: CacheLoad,
     instrumented: OnceCell<Module>,
     prelude: String,
+    plugin: Plugin,
+    /// Cache key prefix: what the compiled code depends on besides the payload.
+    key_prefix: String,
 }
 
 /// What loading the nodes in the guest produced.
@@ -68,7 +98,9 @@ impl Snapshotter {
         cache_dir: Option<PathBuf>,
         cache_load: CacheLoad,
         prelude: String,
+        plugin: Plugin,
     ) -> Self {
+        let key_prefix = key_prefix(&engine, &plugin.sha256);
         Snapshotter {
             engine,
             linker,
@@ -77,6 +109,8 @@ impl Snapshotter {
             cache_load,
             instrumented: OnceCell::new(),
             prelude,
+            plugin,
+            key_prefix,
         }
     }
 
@@ -84,16 +118,16 @@ impl Snapshotter {
     /// when present.
     pub async fn build(&self, graphs: &[&ModuleGraph]) -> wasmtime::Result<Built> {
         let payload = encode(&self.prelude, graphs);
-        let key = cache_key(&payload);
+        let key = cache_key(&self.key_prefix, &payload);
         if let Some(module) = self.cached(&key) {
             return Ok(Built::Ready(module));
         }
         let wizer = wizer();
-        let (cx, instrumented_bytes) = wizer.instrument(PLUGIN)?;
+        let (cx, instrumented_bytes) = wizer.instrument(&self.plugin.bytes)?;
         let instrumented = self
             .instrumented
             .get_or_try_init(|| async {
-                let key = cache_key(b"instrumented-plugin");
+                let key = cache_key(&self.key_prefix, b"instrumented-plugin");
                 match self.cached(&key) {
                     Some(m) => Ok::<_, wasmtime::Error>(m),
                     None => {
@@ -226,13 +260,25 @@ async fn compile(engine: &Engine, wasm: &[u8]) -> wasmtime::Result<Module> {
         .map_err(|e| wasmtime::format_err!("compile task failed: {e}"))?
 }
 
-/// Cache key: wasmtime version, plugin bytes, and the payload (prelude + node modules).
-fn cache_key(payload: &[u8]) -> String {
+/// What every cache key of an engine starts with: this crate's and wasmtime's versions, the
+/// engine's code-generation settings (`precompile_compatibility_hash`: a module compiled
+/// under other settings gets another file instead of being refused on load) and the plugin.
+fn key_prefix(engine: &Engine, plugin_sha256: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut settings = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut settings);
+    format!(
+        "tentacular-snapshot-v3\0{}\0{}\0{:016x}\0{plugin_sha256}\0",
+        env!("CARGO_PKG_VERSION"),
+        wasmtime_version(),
+        settings.finish()
+    )
+}
+
+/// Cache key: [`key_prefix`] and the payload (prelude + node modules).
+fn cache_key(prefix: &str, payload: &[u8]) -> String {
     let mut h = Sha256::new();
-    h.update(b"tentacular-snapshot-v3\0");
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(wasmtime_version().as_bytes());
-    h.update(plugin_sha256().as_bytes());
+    h.update(prefix.as_bytes());
     h.update(payload);
     hex::encode(h.finalize())
 }
