@@ -16,6 +16,7 @@
 #![allow(static_mut_refs)]
 
 mod bridge;
+mod heap;
 mod natives;
 mod payload;
 mod realm;
@@ -94,6 +95,7 @@ pub extern "C" fn wizer_initialize() {
         LOADING = false;
         RUNTIME = Some(runtime);
     }
+    heap::plug_holes();
 }
 
 /// Runs entry `entry` (a node) once. `payload` is the JSON text `{"input": …, "ctx": …}`
