@@ -69,6 +69,8 @@ pub struct Runner {
 
 #[derive(Debug)]
 struct Inner {
+    /// The sandbox the nodes are loaded into (its instance pool is shared by every run).
+    sandbox: Sandbox,
     loaded: LoadedWorkflow,
     plan: Plan,
     programs: IndexMap<NodeId, Slot>,
@@ -229,6 +231,7 @@ impl Runner {
         }
         Ok(Runner {
             inner: Arc::new(Inner {
+                sandbox: sandbox.clone(),
                 loaded,
                 plan,
                 programs,
@@ -239,6 +242,11 @@ impl Runner {
     /// The workflow this runner runs.
     pub fn workflow(&self) -> &LoadedWorkflow {
         &self.inner.loaded
+    }
+
+    /// The sandbox the nodes run in (its pool's figures feed `/metrics`).
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.inner.sandbox
     }
 
     /// The compiled DAG.

@@ -28,6 +28,7 @@
 //!
 //! | module | holds |
 //! | --- | --- |
+//! | [`capacity`] | the memory budget (cgroup limit, `--memory-budget`) → runs in flight, admission queue, instance pool |
 //! | [`secrets`] | the secrets cascade (`.secrets/`, `.secrets.yaml`, `/app/secrets`) |
 //! | [`node_capabilities`] | spec → the sandbox's per-node capabilities and limits |
 //! | [`executor`] | nodes loaded into the sandbox, run stage by stage ([`executor::Runner`]) |
@@ -40,6 +41,7 @@
 //! | [`test_runner`] | the fixture test runner behind `tntc test` (hermetic transports, drift report) |
 #![deny(missing_docs)]
 
+pub mod capacity;
 mod error;
 pub mod executor;
 pub mod node_capabilities;

@@ -84,6 +84,17 @@ use host::HostState;
 use modules::ModuleGraph;
 use snapshot::{Built, Snapshotter};
 
+/// A moment's view of the instance pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Instances the pool holds at most ([`SandboxConfig::max_instances`]).
+    pub max: usize,
+    /// Instances alive now (invocations running, snapshot builds).
+    pub in_use: usize,
+    /// Invocations waiting for a free instance now.
+    pub waiting: usize,
+}
+
 /// How the sandbox's engine is set up.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -152,6 +163,9 @@ struct Inner {
     linker: Arc<wasmtime::Linker<HostState>>,
     /// One permit per instance the pool holds ([`SandboxConfig::max_instances`]).
     slots: Arc<tokio::sync::Semaphore>,
+    /// Invocations waiting for one of those permits now.
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+    max_instances: u32,
     snapshots: Snapshotter,
     _ticker: Ticker,
 }
@@ -242,6 +256,8 @@ impl Sandbox {
                 engine,
                 linker,
                 slots,
+                waiting: Arc::default(),
+                max_instances: config.max_instances,
                 snapshots,
                 _ticker: ticker,
             }),
@@ -295,7 +311,7 @@ impl Sandbox {
                         let program = match &pre {
                             Ok(pre) => NodeProgram::new(
                                 pre.clone(),
-                                self.inner.slots.clone(),
+                                self.pool_gate(),
                                 graph.clone(),
                                 entry as u32,
                             ),
@@ -363,7 +379,7 @@ impl Sandbox {
                     .linker
                     .instantiate_pre(&module)
                     .map_err(|e| engine_error(graph, e))?;
-                NodeProgram::new(pre, self.inner.slots.clone(), graph.clone(), 0)
+                NodeProgram::new(pre, self.pool_gate(), graph.clone(), 0)
                     .map_err(|e| engine_error(graph, e))
             }
             Built::GuestErrors(mut errors) => match errors.pop().flatten() {
@@ -379,6 +395,26 @@ impl Sandbox {
     /// The wasmtime engine (for benchmarks and diagnostics).
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// How the instance pool is used right now (for `/metrics`).
+    pub fn pool(&self) -> PoolStats {
+        let max = self.inner.max_instances as usize;
+        PoolStats {
+            max,
+            in_use: max.saturating_sub(self.inner.slots.available_permits()),
+            waiting: self
+                .inner
+                .waiting
+                .load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    fn pool_gate(&self) -> program::PoolGate {
+        program::PoolGate {
+            slots: self.inner.slots.clone(),
+            waiting: self.inner.waiting.clone(),
+        }
     }
 }
 

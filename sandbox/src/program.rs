@@ -1,6 +1,7 @@
 //! A loaded node: its snapshot, ready to be instantiated afresh for every invocation.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -34,12 +35,40 @@ pub struct NodeProgram {
 struct Inner {
     pre: InstancePre<HostState>,
     /// One permit per instance the pool can hold: invocations wait here, never fail.
-    slots: Arc<Semaphore>,
+    gate: PoolGate,
     /// This node's entry in the workflow snapshot that `pre` instantiates.
     entry: u32,
     exports: Exports,
     graph: ModuleGraph,
     initial_memory: usize,
+}
+
+/// The sandbox's instance permits, and the count of invocations waiting for one.
+#[derive(Clone)]
+pub(crate) struct PoolGate {
+    pub(crate) slots: Arc<Semaphore>,
+    pub(crate) waiting: Arc<AtomicUsize>,
+}
+
+impl PoolGate {
+    /// A permit: at once when one is free, else after waiting (counted) at most `timeout`.
+    async fn acquire(&self, timeout: Duration) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if let Ok(p) = self.slots.clone().try_acquire_owned() {
+            return Some(p);
+        }
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.waiting);
+        tokio::time::timeout(timeout, self.slots.clone().acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
 }
 
 /// The plugin's exports, resolved once per node rather than looked up by name per call.
@@ -128,6 +157,21 @@ pub struct NodeOutcome {
     pub events: Vec<SecurityEvent>,
 }
 
+/// The JSON handed to `tntc_call`: `{"input": …, "ctx": …}`, built in one buffer.
+fn payload(input: &Value, caps: &Capabilities) -> Vec<u8> {
+    let ctx = caps.ctx_json();
+    let mut out = Vec::with_capacity(ctx.len() + 64);
+    out.extend_from_slice(b"{\"input\":");
+    if serde_json::to_writer(&mut out, input).is_err() {
+        out.truncate(b"{\"input\":".len());
+        out.extend_from_slice(b"null");
+    }
+    out.extend_from_slice(b",\"ctx\":");
+    out.extend_from_slice(ctx.as_bytes());
+    out.push(b'}');
+    out
+}
+
 /// What `tntc_call` answered.
 enum Answer {
     Output(Result<Value, NodeError>),
@@ -163,7 +207,7 @@ impl GuestFailure {
 impl NodeProgram {
     pub(crate) fn new(
         pre: InstancePre<HostState>,
-        slots: Arc<Semaphore>,
+        gate: PoolGate,
         graph: ModuleGraph,
         entry: u32,
     ) -> wasmtime::Result<Self> {
@@ -176,7 +220,7 @@ impl NodeProgram {
         Ok(NodeProgram {
             inner: Arc::new(Inner {
                 pre,
-                slots,
+                gate,
                 entry,
                 exports,
                 graph,
@@ -231,13 +275,9 @@ impl NodeProgram {
     ) -> NodeOutcome {
         // Wait for a free instance (bounded), then start the node's own clock.
         let queued_from = Instant::now();
-        let slot = tokio::time::timeout(
-            limits.queue_timeout,
-            self.inner.slots.clone().acquire_owned(),
-        )
-        .await;
+        let slot = self.inner.gate.acquire(limits.queue_timeout).await;
         let queued_us = queued_from.elapsed().as_micros() as u64;
-        let Ok(Ok(_slot)) = slot else {
+        let Some(_slot) = slot else {
             return NodeOutcome {
                 result: Err(NodeError::NoInstance {
                     waited_ms: queued_us / 1000,
@@ -251,14 +291,15 @@ impl NodeProgram {
             };
         };
         let started = Instant::now();
-        let input_json = serde_json::to_string(input).unwrap_or_else(|_| "null".into());
-        let payload = format!("{{\"input\":{input_json},\"ctx\":{}}}", caps.ctx_json());
+        let payload = payload(input, caps);
         let mut store = self.store(caps, limits, Some(started + limits.timeout));
         if let Some(fuel) = limits.fuel {
             let _ = store.set_fuel(fuel);
         }
 
-        let run = self.run(&mut store, payload.as_bytes(), limits);
+        // The payload moves into the call and is freed once copied into the guest: a node
+        // that then waits on I/O holds no host copy of its input.
+        let run = self.run(&mut store, payload, limits);
         let result = match tokio::time::timeout(limits.timeout + GRACE, run).await {
             Ok(Ok(out)) => self.decode(out, limits),
             Ok(Err(e)) => Err(self.classify_trap(&e, &store, limits)),
@@ -355,7 +396,7 @@ impl NodeProgram {
             let limits = Limits::default();
             let mut store = self.store(caps, &limits, None);
             let _ = self
-                .run(&mut store, payload.as_bytes(), &limits)
+                .run(&mut store, payload.clone().into_bytes(), &limits)
                 .await
                 .expect("run");
             stores.push(store);
@@ -368,7 +409,7 @@ impl NodeProgram {
     async fn run(
         &self,
         store: &mut Store<HostState>,
-        payload: &[u8],
+        payload: Vec<u8>,
         limits: &Limits,
     ) -> wasmtime::Result<Answer> {
         let instance = self.inner.pre.instantiate_async(&mut *store).await?;
@@ -376,7 +417,8 @@ impl NodeProgram {
         let len =
             u32::try_from(payload.len()).map_err(|_| wasmtime::format_err!("input too large"))?;
         let ptr = realloc.call_async(&mut *store, (0, 0, 1, len)).await?;
-        memory.write(&mut *store, ptr as usize, payload)?;
+        memory.write(&mut *store, ptr as usize, &payload)?;
+        drop(payload);
         let ret = call
             .call_async(&mut *store, (self.inner.entry, ptr, len))
             .await?;

@@ -10,10 +10,11 @@ use arc_swap::ArcSwap;
 use serde_json::Value;
 use tentacular_sandbox::Sandbox;
 use tentacular_sandbox::fetch::Transport;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, broadcast, watch};
+use tokio::sync::{OwnedSemaphorePermit, broadcast, watch};
 use tokio::task::JoinHandle;
 
 use super::ServerConfig;
+use super::admission::{Admission, Denied};
 use super::metrics::Metrics;
 use crate::executor::{Bindings, LoadFailure, Runner};
 use crate::result::ExecutionResult;
@@ -267,7 +268,7 @@ pub struct App {
 struct Shared {
     current: ArcSwap<Served>,
     config: ServerConfig,
-    permits: Arc<Semaphore>,
+    admission: Admission,
     metrics: Metrics,
     events: broadcast::Sender<Arc<RunEvent>>,
     generation: watch::Sender<u64>,
@@ -290,10 +291,9 @@ pub struct Served {
 impl App {
     /// Serves `workload` with `config`.
     pub fn new(workload: Workload, config: ServerConfig) -> App {
+        let admission = Admission::new(config.max_in_flight, config.max_queued, config.queue_wait);
         let config = ServerConfig {
-            max_in_flight: config
-                .max_in_flight
-                .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize)),
+            max_in_flight: admission.max_in_flight(),
             ..config
         };
         let app = App {
@@ -302,7 +302,7 @@ impl App {
                     workload,
                     generation: 1,
                 }),
-                permits: Arc::new(Semaphore::new(config.max_in_flight)),
+                admission,
                 config,
                 metrics: Metrics::default(),
                 events: broadcast::channel(64).0,
@@ -386,10 +386,7 @@ impl App {
         if in_flight > 0 {
             tracing::info!(in_flight, "waiting for runs in flight to finish");
         }
-        // Every run holds one permit: owning all of them means none is running.
-        let all = self.inner.config.max_in_flight as u32;
-        // (Released again at once: new runs are refused anyway, and a second drain returns.)
-        let _all = self.inner.permits.acquire_many(all).await;
+        self.inner.admission.drain().await;
     }
 
     /// Runs executing now.
@@ -401,9 +398,19 @@ impl App {
         &self.inner.metrics
     }
 
+    /// Requests waiting for admission now.
+    pub fn queued(&self) -> usize {
+        self.inner.admission.queued()
+    }
+
+    /// The admission queue's length limit.
+    pub fn max_queued(&self) -> usize {
+        self.inner.admission.max_queued()
+    }
+
     /// Starts a run of the current workload with `input` if fewer than `max_in_flight` runs
-    /// are executing; never queues. The run goes on to the end even if whoever started it
-    /// goes away, and shutdown waits for it.
+    /// are executing; never queues (cron firings). The run goes on to the end even if
+    /// whoever started it goes away, and shutdown waits for it.
     pub fn try_start(
         &self,
         source: RunSource,
@@ -412,15 +419,43 @@ impl App {
         if self.inner.refusing.load(Ordering::SeqCst) {
             return Err(Refused::ShuttingDown);
         }
-        let permit = match self.inner.permits.clone().try_acquire_owned() {
+        let permit = self.inner.admission.try_admit();
+        self.started(permit, source, input)
+    }
+
+    /// Starts a run like [`App::try_start`], but when every slot is taken waits for one in
+    /// the admission queue ([`ServerConfig::queue_wait`] at most, first come first served);
+    /// refused when the queue is full or the wait runs out (`/run` and webhooks: 429).
+    pub async fn start(
+        &self,
+        source: RunSource,
+        input: Value,
+    ) -> Result<JoinHandle<Arc<RunEvent>>, Refused> {
+        if self.inner.refusing.load(Ordering::SeqCst) {
+            return Err(Refused::ShuttingDown);
+        }
+        let permit = self.inner.admission.admit().await;
+        if self.inner.refusing.load(Ordering::SeqCst) {
+            return Err(Refused::ShuttingDown);
+        }
+        self.started(permit, source, input)
+    }
+
+    fn started(
+        &self,
+        permit: Result<OwnedSemaphorePermit, Denied>,
+        source: RunSource,
+        input: Value,
+    ) -> Result<JoinHandle<Arc<RunEvent>>, Refused> {
+        let permit = match permit {
             Ok(p) => p,
-            Err(TryAcquireError::NoPermits) => {
+            Err(Denied::Busy) => {
                 self.inner.metrics.rejected();
                 return Err(Refused::Busy {
                     limit: self.inner.config.max_in_flight,
                 });
             }
-            Err(TryAcquireError::Closed) => return Err(Refused::ShuttingDown),
+            Err(Denied::Closed) => return Err(Refused::ShuttingDown),
         };
         let current = self.served();
         let app = self.clone();

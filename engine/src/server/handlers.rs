@@ -56,7 +56,11 @@ pub async fn run_post(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|r| ApiError::body(r, app.config().body_limit))?;
-    execute(&app, run_input(&body)).await
+    let input = run_input(&body);
+    // A small body shares the connection's read buffer (8 KiB and up): let it go before the
+    // run, which may wait on I/O for a long time, so that an idle connection holds no copy.
+    drop(body);
+    execute(&app, input).await
 }
 
 /// The roots' input for a `/run` body: the JSON value it holds; `{}` when the body is empty
@@ -76,7 +80,8 @@ pub fn run_input(body: &[u8]) -> Value {
 
 async fn execute(app: &App, input: Value) -> Result<Response, ApiError> {
     let handle = app
-        .try_start(RunSource::Manual, input)
+        .start(RunSource::Manual, input)
+        .await
         .map_err(|e| refused(app, e))?;
     let event = handle
         .await
@@ -226,7 +231,7 @@ pub async fn webhook(
         delivery_id: delivery_id.map(str::to_string),
     };
     drop(served);
-    if let Err(e) = app.try_start(source, input) {
+    if let Err(e) = app.start(source, input).await {
         app.metrics().webhook(&provider, "rejected");
         return Err(refused(&app, e));
     }
@@ -245,9 +250,17 @@ pub async fn webhook(
 pub async fn metrics(State(app): State<App>) -> Response {
     let served = app.served();
     let wf = served.workload.workflow();
+    let gauges = super::metrics::Gauges {
+        in_flight: app.in_flight(),
+        max_in_flight: app.config().max_in_flight,
+        queued: app.queued(),
+        max_queued: app.max_queued(),
+        pool: served.workload.runner.sandbox().pool(),
+        memory_budget: app.config().memory_budget,
+        resident: super::metrics::resident_bytes(),
+    };
     let text = app.metrics().render(
-        app.in_flight(),
-        app.config().max_in_flight,
+        gauges,
         (wf.name.as_str(), wf.version.as_str(), served.generation),
     );
     (

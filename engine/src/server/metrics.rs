@@ -112,6 +112,25 @@ struct Inner {
     denied: BTreeMap<(String, String, String), u64>,
 }
 
+/// The figures of the moment that `/metrics` shows beside the counters.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Gauges {
+    /// Runs executing.
+    pub in_flight: usize,
+    /// Their limit.
+    pub max_in_flight: usize,
+    /// Requests waiting for admission.
+    pub queued: usize,
+    /// The admission queue's limit.
+    pub max_queued: usize,
+    /// The sandbox's instance pool.
+    pub pool: tentacular_sandbox::PoolStats,
+    /// The memory budget capacity was derived from, if it was.
+    pub memory_budget: Option<u64>,
+    /// The process's resident memory now, if known.
+    pub resident: Option<u64>,
+}
+
 /// The engine's metrics. Updated once per run (one lock), rendered on demand.
 #[derive(Debug, Default)]
 pub(crate) struct Metrics {
@@ -191,12 +210,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub(crate) fn render(
-        &self,
-        in_flight: usize,
-        max_in_flight: usize,
-        info: (&str, &str, u64),
-    ) -> String {
+    pub(crate) fn render(&self, g: Gauges, info: (&str, &str, u64)) -> String {
         let m = self.lock();
         let mut t = Text::default();
         let (workflow, version, generation) = info;
@@ -216,19 +230,32 @@ impl Metrics {
         );
         m.render_runs(&mut t);
         t.family("tentacular_runs_in_flight", "gauge", "Runs executing now.")
-            .sample(&[], in_flight);
+            .sample(&[], g.in_flight);
         t.family(
             "tentacular_runs_max_in_flight",
             "gauge",
-            "The most runs allowed at once (--max-in-flight).",
+            "The most runs allowed at once (from the memory budget, or --max-in-flight).",
         )
-        .sample(&[], max_in_flight);
+        .sample(&[], g.max_in_flight);
+        t.family(
+            "tentacular_runs_waiting",
+            "gauge",
+            "Requests waiting in the admission queue for a run slot now.",
+        )
+        .sample(&[], g.queued);
+        t.family(
+            "tentacular_runs_max_waiting",
+            "gauge",
+            "The most requests the admission queue holds; beyond it requests get 429 at once.",
+        )
+        .sample(&[], g.max_queued);
         t.family(
             "tentacular_runs_rejected_total",
             "counter",
-            "Runs refused with 429 Too Many Requests (or skipped, for cron) because max-in-flight runs were executing.",
+            "Runs refused with 429 Too Many Requests (or skipped, for cron): every run slot taken and the admission queue full or its wait over.",
         )
         .sample(&[], self.rejected.load(Ordering::Relaxed));
+        render_pool(&mut t, &g);
         t.family(
             "tentacular_run_duration_seconds",
             "histogram",
@@ -239,6 +266,51 @@ impl Metrics {
         m.render_webhooks_and_reloads(&mut t);
         t.out
     }
+}
+
+/// The sandbox's instance pool and the memory figures.
+fn render_pool(t: &mut Text, g: &Gauges) {
+    t.family(
+        "tentacular_instances_in_use",
+        "gauge",
+        "Sandbox instances alive now (one per node invocation running).",
+    )
+    .sample(&[], g.pool.in_use);
+    t.family(
+        "tentacular_instances_max",
+        "gauge",
+        "The most sandbox instances alive at once (the pool's size, from the memory budget).",
+    )
+    .sample(&[], g.pool.max);
+    t.family(
+        "tentacular_instances_waiting",
+        "gauge",
+        "Node invocations waiting for a free sandbox instance now.",
+    )
+    .sample(&[], g.pool.waiting);
+    if let Some(b) = g.memory_budget {
+        t.family(
+            "tentacular_memory_budget_bytes",
+            "gauge",
+            "The memory budget the run and instance limits were derived from.",
+        )
+        .sample(&[], b);
+    }
+    if let Some(r) = g.resident {
+        t.family(
+            "process_resident_memory_bytes",
+            "gauge",
+            "Resident memory size in bytes.",
+        )
+        .sample(&[], r);
+    }
+}
+
+/// This process's resident memory in bytes, from `/proc/self/statm` (`None` elsewhere).
+pub(crate) fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 impl Inner {

@@ -8,8 +8,8 @@
 //! | `GET /metrics` | Prometheus text |
 //!
 //! Every error is `{"error": "<message>"}` with a status: 400, 401, 404, 405, 413 (body over
-//! [`ServerConfig::body_limit`]), 429 with `Retry-After` (more than
-//! [`ServerConfig::max_in_flight`] runs), 500, 503 with `Retry-After` (shutting down).
+//! [`ServerConfig::body_limit`]), 429 with `Retry-After` ([`ServerConfig::max_in_flight`] runs
+//! executing and the admission queue full, or its wait over), 500, 503 with `Retry-After` (shutting down).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admission;
 mod app;
 mod error;
 pub mod handlers;
@@ -49,11 +50,20 @@ pub use error::{ApiError, ErrorDetail};
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Most runs executing at once (HTTP, webhook and cron together); beyond it `/run` and
-    /// webhooks answer 429 with `Retry-After` and cron firings are skipped. Nothing queues.
-    /// By default, 64.
+    /// webhooks wait in the admission queue and cron firings are skipped. By default, 64
+    /// (the engine binary derives it from its memory budget: `crate::capacity`).
     pub max_in_flight: usize,
+    /// Most requests waiting for admission when `max_in_flight` runs execute; more get 429
+    /// with `Retry-After` at once. By default, 256.
+    pub max_queued: usize,
+    /// Longest a request waits in the admission queue before it gets 429 with
+    /// `Retry-After`; zero means no queue. By default, 2 s.
+    pub queue_wait: Duration,
     /// Largest request body in bytes; a larger one gets 413. By default, 10 MiB.
     pub body_limit: usize,
+    /// The memory budget the limits were derived from, shown by `/metrics`
+    /// (`tentacular_memory_budget_bytes`). By default, `None`.
+    pub memory_budget: Option<u64>,
     /// The `Retry-After` of 429 and 503 answers. By default, 1 s.
     pub retry_after: Duration,
     /// `Some(port)`: answer only requests for this machine on `port`, and refuse cross-site
@@ -66,6 +76,9 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             max_in_flight: 64,
+            max_queued: 256,
+            queue_wait: Duration::from_secs(2),
+            memory_budget: None,
             body_limit: 10 << 20,
             retry_after: Duration::from_secs(1),
             local_only: None,

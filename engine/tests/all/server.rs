@@ -462,6 +462,7 @@ async fn beyond_max_in_flight_runs_get_429_with_retry_after() {
         workload(dir.path()).await,
         ServerConfig {
             max_in_flight: 1,
+            queue_wait: Duration::ZERO,
             ..ServerConfig::default()
         },
     );

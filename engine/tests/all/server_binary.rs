@@ -70,15 +70,15 @@ fn startup_failures_print_a_clear_error_and_exit_1() {
 }
 
 /// A running engine: its process, address and stderr lines.
-struct Engine {
+pub(crate) struct Engine {
     child: std::process::Child,
     addr: String,
     lines: std::sync::mpsc::Receiver<String>,
-    seen: Vec<String>,
+    pub(crate) seen: Vec<String>,
 }
 
 impl Engine {
-    fn start(dir: &Path, extra: &[&str]) -> Engine {
+    pub(crate) fn start(dir: &Path, extra: &[&str]) -> Engine {
         let mut child = engine()
             .arg("--workflow")
             .arg(dir)
@@ -109,7 +109,7 @@ impl Engine {
         e
     }
 
-    fn wait_for(&mut self, needle: &str, within: Duration) -> String {
+    pub(crate) fn wait_for(&mut self, needle: &str, within: Duration) -> String {
         let t = Instant::now();
         loop {
             let left = within.saturating_sub(t.elapsed());
@@ -128,7 +128,7 @@ impl Engine {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 }

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tentacular_engine::serve;
 use tentacular_engine::server::{self, Loader, ServerConfig};
 use tentacular_engine::triggers::client;
+use tentacular_engine::{capacity, serve};
 use tentacular_sandbox::fetch::net::NetTransport;
 use tentacular_sandbox::{Sandbox, SandboxConfig};
 use tentacular_spec::units::{self, SizeUnits, UnitError, parse_duration_arg};
@@ -76,9 +76,19 @@ struct ServeArgs {
     /// CronJobs trigger /run (running both would start every run twice).
     #[arg(long)]
     cron: bool,
-    /// Most runs executing at once; beyond it /run and webhooks answer 429 with Retry-After.
-    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    max_in_flight: u32,
+    /// Most runs executing at once; beyond it /run and webhooks wait in the admission queue,
+    /// then get 429 with Retry-After. By default, derived from the memory budget.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    max_in_flight: Option<u32>,
+    /// The memory the engine may use (bytes, or with a unit: MiB, GiB, M, G); the run limit,
+    /// the admission queue and the sandbox's instance pool are derived from it. By default,
+    /// the cgroup's memory limit (memory.max), else 512MiB.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory_budget: Option<usize>,
+    /// Longest a request waits for a run slot before it gets 429 (e.g. 2s, 500ms; 0: no
+    /// queue).
+    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = parse_duration_arg)]
+    queue_wait: Duration,
     /// Largest request body (bytes, or with a unit: KiB, MiB, k, M); larger gets 413.
     #[arg(long, default_value = "10MiB", value_name = "SIZE", value_parser = parse_size)]
     max_body: usize,
@@ -218,7 +228,35 @@ async fn serve_async(args: ServeArgs) -> ExitCode {
     let Some(workflow) = args.workflow else {
         return startup_failed("--workflow is required");
     };
-    let sandbox = match Sandbox::new(SandboxConfig::default()) {
+    let open_files = capacity::raise_open_files_limit();
+    let budget = capacity::Budget::resolve(args.memory_budget.map(|b| b as u64));
+    let cap = match args.max_in_flight {
+        Some(n) => capacity::Capacity::fixed(n as usize),
+        None => capacity::Capacity::from_budget(budget.bytes, open_files),
+    };
+    if cap.below_minimum {
+        tracing::warn!(
+            memory_budget = budget.bytes,
+            source = %budget.source,
+            max_in_flight = cap.max_in_flight,
+            "the memory budget is below what the engine needs ({} MiB and up); serving {} runs at once anyway: raise the pod's memory limit or --memory-budget",
+            capacity::BASELINE / (1 << 20) + 16,
+            cap.max_in_flight,
+        );
+    }
+    tracing::info!(
+        memory_budget = budget.bytes,
+        source = %budget.source,
+        max_in_flight = cap.max_in_flight,
+        max_queued = cap.max_queued,
+        instances = cap.instances,
+        open_files = open_files.unwrap_or(0),
+        "capacity"
+    );
+    let sandbox = match Sandbox::new(SandboxConfig {
+        max_instances: cap.instances,
+        ..SandboxConfig::default()
+    }) {
         Ok(s) => s,
         Err(e) => return startup_failed(&format!("the sandbox cannot be set up: {e}")),
     };
@@ -230,7 +268,10 @@ async fn serve_async(args: ServeArgs) -> ExitCode {
         loader: Loader::new(sandbox, workflow, Arc::new(transport)).secrets(args.secrets),
         addr: SocketAddr::new(args.bind, args.port),
         config: ServerConfig {
-            max_in_flight: args.max_in_flight as usize,
+            max_in_flight: cap.max_in_flight,
+            max_queued: cap.max_queued,
+            queue_wait: args.queue_wait,
+            memory_budget: Some(budget.bytes),
             body_limit: args.max_body,
             ..ServerConfig::default()
         },
@@ -285,7 +326,20 @@ mod tests {
         assert!(c.command.is_none());
         assert_eq!(c.serve.port, 9000);
         assert!(c.serve.watch && !c.serve.cron);
-        assert_eq!(c.serve.max_in_flight, 8);
+        assert_eq!(c.serve.max_in_flight, Some(8));
+        let c = Cli::try_parse_from([
+            "tentacular-engine",
+            "--workflow",
+            "wf",
+            "--memory-budget",
+            "256MiB",
+            "--queue-wait",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(c.serve.memory_budget, Some(256 << 20));
+        assert_eq!(c.serve.max_in_flight, None);
+        assert_eq!(c.serve.queue_wait, Duration::ZERO);
         assert!(
             Cli::try_parse_from(["tentacular-engine"]).is_err(),
             "--workflow is required"
