@@ -146,8 +146,10 @@ impl Capabilities {
         self.max_in_flight
     }
 
-    /// The JSON the guest turns into `ctx` (placeholders only, never values).
-    pub(crate) fn ctx_json(&self) -> &str {
+    /// The JSON the guest turns into `ctx` (placeholders only, never values): `{nodeId,
+    /// config, dependencies: {name: {protocol, host, port, authType, secret, …}}, secrets}`.
+    /// Deno compatibility mode builds its nodes' `ctx` from it too.
+    pub fn ctx_json(&self) -> &str {
         &self.ctx_json
     }
 }
