@@ -53,6 +53,11 @@ pub(crate) fn base_env(cmd: &mut Command, cache_dir: &Path) {
         "HTTPS_PROXY",
         "HTTP_PROXY",
         "NO_PROXY",
+        // The machine's CA store (a registry behind a TLS-inspecting proxy needs it).
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "DENO_CERT",
+        "DENO_TLS_CA_STORE",
     ] {
         if let Some(v) = std::env::var_os(keep) {
             cmd.env(keep, v);
