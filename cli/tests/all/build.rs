@@ -13,7 +13,7 @@ use crate::support::{command, tempdir, tntc};
 pub mod tools;
 
 #[path = "../../../image/tests/support/base.rs"]
-mod base;
+pub mod base;
 
 use tools::{Registry, have};
 

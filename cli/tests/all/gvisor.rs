@@ -18,18 +18,18 @@ use super::build::{tiny_base, word_counter};
 use crate::support::{tempdir, tntc};
 
 /// `podman` with its own storage, cgroupfs and file events (no systemd here).
-struct Podman {
+pub struct Podman {
     dir: tempfile::TempDir,
 }
 
 impl Podman {
-    fn new() -> Podman {
+    pub fn new() -> Podman {
         Podman {
             dir: tempfile::tempdir().unwrap(),
         }
     }
 
-    fn cmd(&self) -> Command {
+    pub fn cmd(&self) -> Command {
         let d = self.dir.path();
         let mut c = Command::new("podman");
         c.arg("--root")
@@ -52,6 +52,22 @@ impl Podman {
     /// `podman run` of `image` under runsc, no network, uid 65534, read-only root, the
     /// workflow mounted read-only; returns (exit code, stdout, stderr).
     fn run_word_counter(&self, image: &str, workflow: &Path) -> (i32, String, String) {
+        self.run_sandboxed(
+            &["-v", &format!("{}:/app/workflow:ro", workflow.display())],
+            image,
+            &["run", "--workflow", "/app/workflow", "--log-format", "text"],
+        )
+    }
+
+    /// `podman run --rm` of `image` under runsc with no network, as uid 65534 on a read-only
+    /// root without capabilities, with `options` before the image and `args` after it;
+    /// returns (exit code, stdout, stderr).
+    pub fn run_sandboxed(
+        &self,
+        options: &[&str],
+        image: &str,
+        args: &[&str],
+    ) -> (i32, String, String) {
         let out = self
             .cmd()
             .args(["--runtime", "runsc", "--runtime-flag", "network=none"])
@@ -80,10 +96,9 @@ impl Podman {
                 "--ulimit",
                 "nproc=4096:4096",
             ])
-            .arg("-v")
-            .arg(format!("{}:/app/workflow:ro", workflow.display()))
+            .args(options)
             .arg(image)
-            .args(["run", "--workflow", "/app/workflow", "--log-format", "text"])
+            .args(args)
             .output()
             .unwrap();
         (
@@ -101,7 +116,7 @@ impl Podman {
     }
 
     /// Asserts that the container ran in gVisor's sandbox: runsc's boot log is there.
-    fn assert_ran_in_gvisor(&self) {
+    pub fn assert_ran_in_gvisor(&self) {
         let mut boot = String::new();
         for e in std::fs::read_dir(self.runsc_log()).expect("runsc wrote debug logs") {
             let p = e.unwrap().path();

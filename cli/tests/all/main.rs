@@ -10,6 +10,7 @@ mod dev;
 mod docs_flags;
 mod errors;
 mod gvisor;
+mod gvisor_deno;
 mod help;
 mod init;
 mod json_everywhere;
