@@ -83,6 +83,15 @@ impl Dependency {
         self.port.or_else(|| self.protocol.default_port())
     }
 
+    /// The declared host; for `kubernetes`, by default [`Protocol::KUBERNETES_HOST`].
+    pub fn effective_host(&self) -> Option<&str> {
+        match (&self.host, &self.protocol) {
+            (Some(h), _) => Some(h),
+            (None, Protocol::Kubernetes) => Some(Protocol::KUBERNETES_HOST),
+            (None, _) => None,
+        }
+    }
+
     /// True for `type: dynamic-target`.
     pub fn is_dynamic_target(&self) -> bool {
         self.kind == Some(DependencyKind::DynamicTarget)
@@ -116,13 +125,17 @@ pub enum Protocol {
     Jsr,
     /// An npm package, fetched at module-load time (no port).
     Npm,
+    /// The cluster's own API server, reached over HTTPS as the workflow's service account: the
+    /// host injects the account's token and trusts only the account's `ca.crt` for it (the node
+    /// never sees the token). Host by default [`Protocol::KUBERNETES_HOST`], port 443.
+    Kubernetes,
     /// Anything else, kept as written; `validate` warns about it.
     Other(String),
 }
 
 impl Protocol {
     /// The protocols this version knows.
-    pub const KNOWN: [&'static str; 8] = [
+    pub const KNOWN: [&'static str; 9] = [
         "https",
         "http",
         "postgresql",
@@ -131,7 +144,12 @@ impl Protocol {
         "s3",
         "jsr",
         "npm",
+        "kubernetes",
     ];
+
+    /// Where a `kubernetes` dependency goes when it names no host: the API server's in-cluster
+    /// service name (which its serving certificate covers).
+    pub const KUBERNETES_HOST: &'static str = "kubernetes.default.svc";
 
     /// Reads a protocol name; unknown names become [`Protocol::Other`].
     pub fn from_name(name: &str) -> Self {
@@ -144,6 +162,7 @@ impl Protocol {
             "s3" => Self::S3,
             "jsr" => Self::Jsr,
             "npm" => Self::Npm,
+            "kubernetes" => Self::Kubernetes,
             other => Self::Other(other.to_string()),
         }
     }
@@ -159,15 +178,16 @@ impl Protocol {
             Self::S3 => "s3",
             Self::Jsr => "jsr",
             Self::Npm => "npm",
+            Self::Kubernetes => "kubernetes",
             Self::Other(s) => s,
         }
     }
 
     /// The port used when a dependency declares none: https 443, http 80, postgresql 5432,
-    /// nats 4222, blob 443, s3 443. Packages (jsr/npm) and unknown protocols have none.
+    /// nats 4222, blob 443, s3 443, kubernetes 443. Packages (jsr/npm) and unknown protocols have none.
     pub fn default_port(&self) -> Option<u16> {
         match self {
-            Self::Https | Self::Blob | Self::S3 => Some(443),
+            Self::Https | Self::Blob | Self::S3 | Self::Kubernetes => Some(443),
             Self::Http => Some(80),
             Self::Postgresql => Some(5432),
             Self::Nats => Some(4222),
@@ -180,9 +200,9 @@ impl Protocol {
         matches!(self, Self::Jsr | Self::Npm)
     }
 
-    /// True for http/https: nodes reach it with `fetch`.
+    /// True for http/https (and kubernetes, which is HTTPS): nodes reach it with `fetch`.
     pub fn is_http(&self) -> bool {
-        matches!(self, Self::Https | Self::Http)
+        matches!(self, Self::Https | Self::Http | Self::Kubernetes)
     }
 }
 
@@ -192,7 +212,7 @@ text_value!(
     {
         "type": "string",
         "examples": Protocol::KNOWN,
-        "description": "https, http, postgresql, nats, blob, s3, jsr or npm",
+        "description": "https, http, postgresql, nats, blob, s3, jsr, npm or kubernetes",
     },
 );
 

@@ -52,6 +52,7 @@
 pub mod auth;
 mod contract;
 pub mod dag;
+mod deployment;
 pub mod derived;
 mod diagnostic;
 pub mod fixtures;
@@ -60,6 +61,7 @@ mod load;
 mod model;
 pub mod net;
 mod parse;
+mod parse_access;
 mod parse_contract;
 mod parse_deployment;
 mod parse_nodes;
@@ -76,12 +78,16 @@ pub use auth::AuthKind;
 pub use contract::{
     AdditionalEgress, Auth, Contract, Dependency, DependencyKind, NetworkPolicy, Protocol,
 };
+pub use deployment::{
+    Amounts, Autoscale, CpuAmount, Deployment, PodMemory, PolicyRule, Rbac, Resources,
+    ServiceAccount,
+};
 pub use diagnostic::{Diagnostic, Severity, SpecErrors, plural};
 pub use ids::{DependencyName, InvalidId, NodeId, SecretRef, TriggerName, WorkflowName};
 pub use load::{LoadedWorkflow, Parsed};
 pub use model::{
-    Autoscale, CronSchedule, CronTrigger, Deployment, Edge, NodeLimits, NodeSpec, Trigger,
-    TriggerKind, WebhookProvider, Workflow, WorkflowConfig,
+    CronSchedule, CronTrigger, Edge, NodeLimits, NodeSpec, Trigger, TriggerKind, WebhookProvider,
+    Workflow, WorkflowConfig,
 };
 pub use net::{AddressClass, Cidr, CidrError, IpProtocol, PortRule};
 pub use parse::TOP_LEVEL_KEYS;

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::contract::Contract;
+use crate::deployment::Deployment;
 use crate::ids::{DependencyName, NodeId, TriggerName, WorkflowName};
 use crate::text_value::text_value;
 use crate::values::{DurationText, Extensions, MemorySize, Runtime, WorkflowVersion};
@@ -414,70 +415,6 @@ impl WorkflowConfig {
         out.extend(self.extras.iter().map(|(k, v)| (k.clone(), v.clone())));
         out
     }
-}
-
-/// The `deployment` block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
-#[schemars(extend("x-tentacular-extensions" = true))]
-pub struct Deployment {
-    /// Kubernetes namespace to deploy into. By default, the CLI's namespace resolution.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    /// How many code versions (`<wf>-code-<hash>` ConfigMaps) a deploy keeps for
-    /// `tntc versions` and `tntc rollback`, the running one included: 1 to 100, by default 5
-    /// (`Deployment::DEFAULT_KEEP_VERSIONS`); `tntc deploy --keep-versions` overrides it.
-    #[serde(
-        default,
-        rename = "keepVersions",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(range(min = 1, max = 100))]
-    pub keep_versions: Option<u32>,
-    /// A fixed number of engine pods (1 to 100). By default 1. Not with `autoscale`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 100))]
-    pub replicas: Option<u32>,
-    /// A HorizontalPodAutoscaler on the engine's CPU. Not with `replicas`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub autoscale: Option<Autoscale>,
-    /// `x-*` keys, kept as written.
-    #[serde(flatten)]
-    pub extensions: Extensions,
-}
-
-/// `deployment.autoscale`: between `min` and `max` engine pods, aiming at `cpu` percent of
-/// the CPU request (the engine runs a stage's nodes on every core, so CPU is the signal).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Autoscale {
-    /// Fewest pods (1 to 100).
-    #[schemars(range(min = 1, max = 100))]
-    pub min: u32,
-    /// Most pods (`min` to 100).
-    #[schemars(range(min = 1, max = 100))]
-    pub max: u32,
-    /// Target average CPU utilisation, percent of the request (1 to 100). By default 70.
-    #[serde(default = "Autoscale::default_cpu")]
-    #[schemars(range(min = 1, max = 100))]
-    pub cpu: u32,
-}
-
-impl Autoscale {
-    /// The CPU target when none is given.
-    pub const DEFAULT_CPU_PERCENT: u32 = 70;
-
-    fn default_cpu() -> u32 {
-        Self::DEFAULT_CPU_PERCENT
-    }
-}
-
-impl Deployment {
-    /// Code versions kept when neither workflow.yaml nor the command line says.
-    pub const DEFAULT_KEEP_VERSIONS: u32 = 5;
-    /// Most engine pods `replicas` or `autoscale.max` may ask for.
-    pub const MAX_REPLICAS: u32 = 100;
-    /// Most code versions a deploy may keep.
-    pub const MAX_KEEP_VERSIONS: u32 = 100;
 }
 
 #[cfg(test)]

@@ -166,6 +166,7 @@ fn workflow(r: &mut Reader<'_>, root: &Node<'_>, start: Span) -> Option<Workflow
         &edges_seen,
         contract.as_ref().map(Option::as_ref),
         config.as_ref(),
+        deployment.as_ref().map(Option::as_ref),
     );
 
     let errors_after = r.diags.iter().filter(|d| d.is_error()).count();

@@ -184,6 +184,7 @@ fn dependency(
             cidr: cidr.is_some(),
             cidr_written: f.has("cidr"),
             dyn_ports: !dyn_ports.is_empty(),
+            auth: f.entry("auth").map(|e| e.key_span),
         };
         ok &= what_the_protocol_needs(r, &mut f, &what, proto, kind, &given);
     }
@@ -265,6 +266,8 @@ struct Given<'a> {
     /// `cidr` is written, valid or not.
     cidr_written: bool,
     dyn_ports: bool,
+    /// Where `auth` is written, if it is.
+    auth: Option<Span>,
 }
 
 /// Checks that a dependency has what its protocol and type need (a dynamic target: `cidr` and
@@ -320,6 +323,17 @@ fn what_the_protocol_needs(
         }
         Protocol::Jsr | Protocol::Npm => {
             ok &= need(r, host, "host", "\"@db/postgres\" (the package)");
+        }
+        Protocol::Kubernetes => {
+            if let Some(span) = given.auth {
+                r.error(
+                    span,
+                    "kubernetes-auth",
+                    format!("{what} (kubernetes) authenticates as the workflow's service account: it takes no auth"),
+                    Some("remove auth; grant what the node needs with deployment.rbac".into()),
+                );
+                ok = false;
+            }
         }
         Protocol::Other(_) => {
             if !given.port {

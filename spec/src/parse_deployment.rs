@@ -1,10 +1,12 @@
-//! The `deployment` block: namespace, how many code versions to keep, and scaling
-//! (`replicas`, or `autoscale: {min, max, cpu}` — one or the other).
+//! The `deployment` block: namespace, how many code versions to keep, scaling (`replicas`, or
+//! `autoscale: {min, max, cpu}` — one or the other) and resources. The Kubernetes identity
+//! (`serviceAccount`, `rbac`) is read by [`crate::parse_access`].
 
 use saphyr_parser::Span;
 
-use crate::model::{Autoscale, Deployment};
-use crate::yaml::{Node, Reader, Unknown};
+use crate::deployment::{Amounts, Autoscale, CpuAmount, Deployment, PodMemory, Resources};
+use crate::parse_access::{rbac, service_account};
+use crate::yaml::{Fields, Node, Reader, Unknown};
 
 /// Parses `deployment`; `None` after reporting an error.
 pub(crate) fn deployment(r: &mut Reader<'_>, v: &Node<'_>, key: Span) -> Option<Deployment> {
@@ -58,10 +60,35 @@ pub(crate) fn deployment(r: &mut Reader<'_>, v: &Node<'_>, key: Span) -> Option<
         );
         ok = false;
     }
+    let resources = block(r, &mut f, "resources", resources, &mut ok);
+    let written_account = f.has("serviceAccount");
+    let service_account = block(r, &mut f, "serviceAccount", service_account, &mut ok);
+    let rbac_span = f.value("rbac").map(|(_, k)| k);
+    let rbac = block(r, &mut f, "rbac", rbac, &mut ok);
+    if let (Some(span), false) = (rbac_span, written_account) {
+        r.error(
+            span,
+            "rbac-needs-service-account",
+            "deployment.rbac grants rules to the workflow's service account, and it has none",
+            Some(
+                "add `serviceAccount: {create: true}` (or `{name: <existing>}`) under deployment"
+                    .into(),
+            ),
+        );
+        ok = false;
+    }
     let mut extensions = crate::values::Extensions::new();
     r.finish(
         f,
-        &["namespace", "keepVersions", "replicas", "autoscale"],
+        &[
+            "namespace",
+            "keepVersions",
+            "replicas",
+            "autoscale",
+            "resources",
+            "serviceAccount",
+            "rbac",
+        ],
         "deployment",
         Some(&mut extensions),
         Unknown::Reject,
@@ -71,8 +98,112 @@ pub(crate) fn deployment(r: &mut Reader<'_>, v: &Node<'_>, key: Span) -> Option<
         keep_versions,
         replicas,
         autoscale,
+        resources,
+        service_account,
+        rbac,
         extensions,
     })
+}
+
+/// Reads the sub-block `key` with `parse`, if present; clears `ok` when it is wrong.
+fn block<'n, 'a, T>(
+    r: &mut Reader<'_>,
+    f: &mut Fields<'n, 'a>,
+    key: &str,
+    parse: fn(&mut Reader<'_>, &Node<'_>, Span) -> Option<T>,
+    ok: &mut bool,
+) -> Option<T> {
+    let (n, k) = f.value(key)?;
+    let got = parse(r, n, k);
+    *ok &= got.is_some();
+    got
+}
+
+fn resources(r: &mut Reader<'_>, v: &Node<'_>, key: Span) -> Option<Resources> {
+    let mut f = r.fields(v, "resources", key)?;
+    let mut ok = true;
+    let mut amounts = |r: &mut Reader<'_>, which: &str, ok: &mut bool| {
+        let (n, k) = f.value(which)?;
+        let got = amounts(r, n, k, which);
+        *ok &= got.is_some();
+        got.map(|a| (a, n.span))
+    };
+    let requests = amounts(r, "requests", &mut ok);
+    let limits = amounts(r, "limits", &mut ok);
+    r.finish(
+        f,
+        &["requests", "limits"],
+        "resources",
+        None,
+        Unknown::Reject,
+    );
+    if let (Some((req, _)), Some((lim, span))) = (&requests, &limits) {
+        let cpu = req.cpu.as_ref().zip(lim.cpu.as_ref());
+        if let Some((q, l)) = cpu.filter(|(q, l)| q.millis() > l.millis()) {
+            r.error(
+                *span,
+                "request-above-limit",
+                format!(
+                    "the CPU request ({}) is above the CPU limit ({})",
+                    q.as_str(),
+                    l.as_str()
+                ),
+                Some("Kubernetes refuses such a pod: raise the limit or lower the request".into()),
+            );
+            ok = false;
+        }
+        let memory = req.memory.as_ref().zip(lim.memory.as_ref());
+        if let Some((q, l)) = memory.filter(|(q, l)| q.bytes() > l.bytes()) {
+            r.error(
+                *span,
+                "request-above-limit",
+                format!(
+                    "the memory request ({}) is above the memory limit ({})",
+                    q.as_str(),
+                    l.as_str()
+                ),
+                Some("Kubernetes refuses such a pod: raise the limit or lower the request".into()),
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| Resources {
+        requests: requests.map(|(a, _)| a),
+        limits: limits.map(|(a, _)| a),
+    })
+}
+
+fn amounts(r: &mut Reader<'_>, v: &Node<'_>, key: Span, what: &str) -> Option<Amounts> {
+    let mut f = r.fields(v, what, key)?;
+    let mut ok = true;
+    let cpu = f.value("cpu").and_then(|(n, _)| {
+        let got = r
+            .scalar_text(n, "cpu")
+            .and_then(|s| match CpuAmount::parse(&s) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    r.error(n.span, "cpu-format", e, None);
+                    None
+                }
+            });
+        ok &= got.is_some();
+        got
+    });
+    let memory = f.value("memory").and_then(|(n, _)| {
+        let got = r
+            .scalar_text(n, "memory")
+            .and_then(|s| match PodMemory::parse(&s) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    r.error(n.span, "memory-format", e, None);
+                    None
+                }
+            });
+        ok &= got.is_some();
+        got
+    });
+    r.finish(f, &["cpu", "memory"], what, None, Unknown::Reject);
+    ok.then_some(Amounts { cpu, memory })
 }
 
 fn autoscale(r: &mut Reader<'_>, v: &Node<'_>, key: Span) -> Option<Autoscale> {

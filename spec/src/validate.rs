@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use indexmap::IndexMap;
 use saphyr_parser::{Marker, Span};
 
-use crate::contract::Contract;
+use crate::contract::{Contract, Protocol};
+use crate::deployment::Deployment;
 use crate::ids::NodeId;
 use crate::model::{Edge, NodeSpec, WorkflowConfig};
 use crate::values::Runtime;
@@ -18,7 +19,11 @@ pub(crate) fn cross_check(
     edges: &[Edge],
     contract: Option<Option<&Contract>>,
     config: Option<&WorkflowConfig>,
+    deployment: Option<Option<&Deployment>>,
 ) {
+    if let (Some(Some(contract)), Some(deployment)) = (contract, deployment) {
+        check_kubernetes_identity(r, contract, deployment);
+    }
     let Some(nodes) = nodes else { return };
     check_edges(r, edges);
     if let Some(contract) = contract {
@@ -26,6 +31,35 @@ pub(crate) fn cross_check(
     }
     if let Some(config) = config {
         check_runtimes(r, nodes, config);
+    }
+}
+
+/// A `kubernetes` dependency authenticates as the workflow's service account, so the
+/// deployment must give it one.
+fn check_kubernetes_identity(
+    r: &mut Reader<'_>,
+    contract: &Contract,
+    deployment: Option<&Deployment>,
+) {
+    if deployment.is_some_and(|d| d.service_account.is_some()) {
+        return;
+    }
+    for (name, dep) in &contract.dependencies {
+        if dep.protocol != Protocol::Kubernetes {
+            continue;
+        }
+        let span = r
+            .spans
+            .deps
+            .get(name.as_str())
+            .copied()
+            .unwrap_or_else(origin);
+        r.error(
+            span,
+            "kubernetes-needs-service-account",
+            format!("dependency \"{name}\" (kubernetes) authenticates as the workflow's service account, and the deployment has none"),
+            Some("add `serviceAccount: {create: true}` and the `rbac.rules` the node needs under deployment".into()),
+        );
     }
 }
 

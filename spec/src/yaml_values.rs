@@ -55,6 +55,14 @@ impl Reader<'_> {
         }
     }
 
+    /// `true` or `false`.
+    pub(crate) fn boolean(&mut self, node: &Node<'_>, what: &str) -> Option<bool> {
+        match &unwrap_tag(node).data {
+            YamlData::Value(Scalar::Boolean(b)) => Some(*b),
+            _ => self.expected(node, "expected-boolean", what, "true or false", None),
+        }
+    }
+
     /// A whole number within `min..=max`.
     pub(crate) fn integer(
         &mut self,
