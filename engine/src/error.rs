@@ -22,6 +22,15 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The mounted service account (token, `ca.crt`) could not be read.
+    #[error("cannot read the service account's {}: {message}", path.display())]
+    ServiceAccount {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+
     /// An explicitly given secrets path does not exist.
     #[error("secrets path {} does not exist", path.display())]
     SecretsPathMissing {

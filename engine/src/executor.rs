@@ -129,6 +129,7 @@ impl Bindings {
                         config.clone(),
                         values.clone(),
                         transport.clone(),
+                        secrets.service_account(),
                     )),
                 )
             })

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::fetch::{DenyAll, Transport};
+use crate::fetch::{DenyAll, RootCa, Transport, Trust};
 use crate::secrets::{Scrubber, SecretRef, SecretValues};
 use tentacular_spec::AuthKind;
 use tentacular_spec::Cidr;
@@ -66,6 +66,7 @@ pub struct Capabilities {
     transport: Arc<dyn Transport>,
     max_response_body: usize,
     max_in_flight: usize,
+    trust: BTreeMap<String, RootCa>,
     ctx_json: String,
 }
 
@@ -79,6 +80,7 @@ pub struct CapabilitiesBuilder {
     transport: Arc<dyn Transport>,
     max_response_body: usize,
     max_in_flight: usize,
+    trust: BTreeMap<String, RootCa>,
 }
 
 /// Largest response body by default: 10 MiB.
@@ -98,6 +100,7 @@ impl Capabilities {
             transport: Arc::new(DenyAll),
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            trust: BTreeMap::new(),
         }
     }
 
@@ -144,6 +147,14 @@ impl Capabilities {
     /// Requests one invocation may have in flight; more wait for a slot.
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight
+    }
+
+    /// Which authorities requests to `dependency` trust: its own CA when one was set with
+    /// [`CapabilitiesBuilder::trust_only`], else the public roots.
+    pub fn trust_for(&self, dependency: &str) -> Trust {
+        self.trust
+            .get(dependency)
+            .map_or(Trust::PublicRoots, |ca| Trust::Only(ca.clone()))
     }
 
     /// The JSON the guest turns into `ctx` (placeholders only, never values): `{nodeId,
@@ -197,6 +208,13 @@ impl CapabilitiesBuilder {
         self
     }
 
+    /// Requests to `dependency` trust `ca` and no other authority. By default, every
+    /// dependency trusts the public roots.
+    pub fn trust_only(mut self, dependency: impl Into<String>, ca: RootCa) -> Self {
+        self.trust.insert(dependency.into(), ca);
+        self
+    }
+
     /// The capabilities, with the guest-visible `ctx` description derived from them.
     pub fn build(self) -> Capabilities {
         let ctx_json = ctx_json(&self);
@@ -208,6 +226,7 @@ impl CapabilitiesBuilder {
             transport: self.transport,
             max_response_body: self.max_response_body,
             max_in_flight: self.max_in_flight,
+            trust: self.trust,
             ctx_json,
         }
     }

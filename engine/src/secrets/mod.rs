@@ -19,6 +19,10 @@
 //!
 //! A YAML file maps service → key → value. Values that are not strings (numbers, lists,
 //! maps) are kept as their JSON text.
+//!
+//! Beside them, the pod's service account (token and cluster CA, see [`service_account`]) is
+//! read from [`SERVICE_ACCOUNT_DIR`] when mounted: the credential of `kubernetes`
+//! dependencies.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -28,6 +32,9 @@ use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde_json::Value;
 
 use crate::Error;
+
+pub mod service_account;
+pub use service_account::{SERVICE_ACCOUNT_DIR, ServiceAccountIdentity};
 use tentacular_spec::SecretRef;
 
 /// Where Kubernetes mounts a workflow's Secret in the engine's pod.
@@ -43,6 +50,9 @@ pub struct SecretsSource {
     pub workflow_dir: Option<PathBuf>,
     /// Merged last, on top of everything. By default [`MOUNT_DIR`]; `None` skips it.
     pub mount_dir: Option<PathBuf>,
+    /// Where the pod's service account is mounted. By default [`SERVICE_ACCOUNT_DIR`];
+    /// `None` skips it.
+    pub service_account_dir: Option<PathBuf>,
 }
 
 impl SecretsSource {
@@ -52,6 +62,7 @@ impl SecretsSource {
             explicit: None,
             workflow_dir: Some(dir.into()),
             mount_dir: Some(PathBuf::from(MOUNT_DIR)),
+            service_account_dir: Some(PathBuf::from(SERVICE_ACCOUNT_DIR)),
         }
     }
 
@@ -61,12 +72,19 @@ impl SecretsSource {
             explicit: Some(path.into()),
             workflow_dir: None,
             mount_dir: Some(PathBuf::from(MOUNT_DIR)),
+            service_account_dir: Some(PathBuf::from(SERVICE_ACCOUNT_DIR)),
         }
     }
 
     /// Replaces the mount directory (`None`: skip it), e.g. for tests or local runs.
     pub fn with_mount_dir(mut self, dir: Option<PathBuf>) -> Self {
         self.mount_dir = dir;
+        self
+    }
+
+    /// Replaces the service-account directory (`None`: skip it), e.g. for tests.
+    pub fn with_service_account_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.service_account_dir = dir;
         self
     }
 
@@ -92,6 +110,9 @@ impl SecretsSource {
             && m.is_dir()
         {
             out.merge(read_dir(m)?);
+        }
+        if let Some(dir) = &self.service_account_dir {
+            out.service_account = ServiceAccountIdentity::load(dir)?;
         }
         Ok(out)
     }
@@ -136,6 +157,7 @@ struct Service {
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Secrets {
     services: BTreeMap<String, Service>,
+    service_account: Option<ServiceAccountIdentity>,
 }
 
 impl Secrets {
@@ -168,6 +190,16 @@ impl Secrets {
             .insert(key.into(), value);
     }
 
+    /// The pod's service account, when one is mounted.
+    pub fn service_account(&self) -> Option<&ServiceAccountIdentity> {
+        self.service_account.as_ref()
+    }
+
+    /// Sets the service account (for tests, and `--service-account-dir`).
+    pub fn set_service_account(&mut self, identity: Option<ServiceAccountIdentity>) {
+        self.service_account = identity;
+    }
+
     /// Service names, sorted.
     pub fn services(&self) -> impl Iterator<Item = &str> {
         self.services.keys().map(String::as_str)
@@ -194,6 +226,9 @@ impl Secrets {
     /// Puts `other` on top: each of its services replaces the same service here, whole.
     pub fn merge(&mut self, other: Secrets) {
         self.services.extend(other.services);
+        if other.service_account.is_some() {
+            self.service_account = other.service_account;
+        }
     }
 
     /// Builds secrets from a JSON object `{service: {key: value}}` (the `secrets` of a

@@ -50,6 +50,7 @@ fn kubernetes_symlinked_volume() {
         explicit: None,
         workflow_dir: None,
         mount_dir: Some(m),
+        service_account_dir: None,
     }
     .load()
     .unwrap();

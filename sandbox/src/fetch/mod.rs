@@ -9,6 +9,7 @@ pub mod net;
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use url::Url;
@@ -37,6 +38,63 @@ impl AddressPolicy {
             }
             AddressPolicy::Cidrs(blocks) => reachable_in_blocks(ip, blocks),
         }
+    }
+}
+
+/// Which certificate authorities a request's TLS connection trusts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trust {
+    /// The public web roots (webpki): any dependency on the internet.
+    #[default]
+    PublicRoots,
+    /// This authority and nothing else, e.g. the cluster CA of a service account (`ca.crt`)
+    /// for a `kubernetes` dependency: a certificate from any public CA is refused for it.
+    Only(RootCa),
+}
+
+/// One CA certificate, PEM-encoded, checked when made.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RootCa {
+    pem: Arc<[u8]>,
+    id: String,
+}
+
+impl RootCa {
+    /// Reads a PEM certificate (e.g. `/var/run/secrets/kubernetes.io/serviceaccount/ca.crt`).
+    pub fn from_pem(pem: &[u8]) -> Result<Self, TransportError> {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject as _;
+        let certs: Vec<CertificateDer<'_>> = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<_, _>>()
+            .map_err(|e| TransportError::Failed(format!("not a PEM certificate: {e}")))?;
+        if certs.is_empty() {
+            return Err(TransportError::Failed(
+                "no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)".into(),
+            ));
+        }
+        use sha2::Digest as _;
+        let id = hex::encode(sha2::Sha256::digest(pem));
+        Ok(RootCa {
+            pem: pem.into(),
+            id,
+        })
+    }
+
+    /// The PEM bytes.
+    pub fn pem(&self) -> &[u8] {
+        &self.pem
+    }
+
+    /// The SHA-256 of the PEM, hex: identifies the authority in logs and client caches.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl fmt::Debug for RootCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RootCa(sha256:{})", &self.id[..12])
     }
 }
 
@@ -77,6 +135,8 @@ pub struct OutboundRequest {
     pub body: Option<Vec<u8>>,
     /// Which resolved addresses are acceptable.
     pub addresses: AddressPolicy,
+    /// Which certificate authorities the TLS connection trusts.
+    pub trust: Trust,
 }
 
 /// A response from a transport.

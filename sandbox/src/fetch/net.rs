@@ -9,43 +9,59 @@ use std::sync::{Arc, Mutex};
 use futures::future::BoxFuture;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use super::{AddressPolicy, InboundResponse, OutboundRequest, Transport, TransportError};
+use super::{AddressPolicy, InboundResponse, OutboundRequest, Transport, TransportError, Trust};
 
-/// Sends checked requests to the network. Cheap to clone; connections are pooled.
+/// Sends checked requests to the network. Cheap to clone; connections are pooled, one pool
+/// per (address policy, trusted authorities): a connection made under one policy is never
+/// reused under another.
 #[derive(Debug, Clone)]
 pub struct NetTransport {
     declared: reqwest::Client,
-    dynamic: Arc<Mutex<HashMap<String, reqwest::Client>>>,
+    others: Arc<Mutex<HashMap<String, reqwest::Client>>>,
 }
 
 impl NetTransport {
     /// A transport with its own connection pools.
     pub fn new() -> Result<Self, TransportError> {
         Ok(NetTransport {
-            declared: client(AddressPolicy::Declared)?,
-            dynamic: Arc::default(),
+            declared: client(AddressPolicy::Declared, &Trust::PublicRoots)?,
+            others: Arc::default(),
         })
     }
 
-    fn client_for(&self, policy: &AddressPolicy) -> Result<reqwest::Client, TransportError> {
-        match policy {
-            AddressPolicy::Declared => Ok(self.declared.clone()),
-            AddressPolicy::Cidrs(cidrs) => {
-                let key = format!("{cidrs:?}");
-                let mut map = self.dynamic.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(c) = map.get(&key) {
-                    return Ok(c.clone());
-                }
-                let c = client(policy.clone())?;
-                map.insert(key, c.clone());
-                Ok(c)
-            }
+    fn client_for(
+        &self,
+        policy: &AddressPolicy,
+        trust: &Trust,
+    ) -> Result<reqwest::Client, TransportError> {
+        if let (AddressPolicy::Declared, Trust::PublicRoots) = (policy, trust) {
+            return Ok(self.declared.clone());
         }
+        let roots = match trust {
+            Trust::PublicRoots => "public",
+            Trust::Only(ca) => ca.id(),
+        };
+        let key = format!("{policy:?}|{roots}");
+        let mut map = self.others.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = map.get(&key) {
+            return Ok(c.clone());
+        }
+        let c = client(policy.clone(), trust)?;
+        map.insert(key, c.clone());
+        Ok(c)
     }
 }
 
-fn client(policy: AddressPolicy) -> Result<reqwest::Client, TransportError> {
-    reqwest::Client::builder()
+fn client(policy: AddressPolicy, trust: &Trust) -> Result<reqwest::Client, TransportError> {
+    let mut builder = reqwest::Client::builder();
+    if let Trust::Only(ca) = trust {
+        let cert = reqwest::Certificate::from_pem(ca.pem())
+            .map_err(|e| TransportError::Failed(format!("invalid CA certificate: {e}")))?;
+        builder = builder
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(cert);
+    }
+    builder
         .redirect(reqwest::redirect::Policy::none())
         .dns_resolver(Arc::new(CheckedResolver { policy }))
         .no_proxy()
@@ -94,7 +110,7 @@ impl Transport for NetTransport {
         max_body: usize,
     ) -> BoxFuture<'_, Result<InboundResponse, TransportError>> {
         Box::pin(async move {
-            let client = self.client_for(&request.addresses)?;
+            let client = self.client_for(&request.addresses, &request.trust)?;
             let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
                 TransportError::Failed(format!("invalid method {}", request.method))
             })?;

@@ -145,6 +145,7 @@ pub fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<OutboundR
         Some(d) => AddressPolicy::Cidrs(d.cidrs.clone()),
         None => AddressPolicy::Declared,
     };
+    let trust = caps.trust_for(&name);
     Ok(OutboundRequest {
         method: normalize_method(&request.method, &name)?,
         dependency: name,
@@ -153,6 +154,7 @@ pub fn authorize(caps: &Capabilities, request: GuestRequest) -> Result<OutboundR
         headers,
         body: request.body,
         addresses,
+        trust,
     })
 }
 

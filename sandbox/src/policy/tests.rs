@@ -469,3 +469,27 @@ fn refusal_messages_name_the_fix_and_never_the_path() {
     .unwrap_err();
     assert!(!d.message.contains("secretpath"), "{}", d.message);
 }
+
+#[test]
+fn a_dependency_with_its_own_ca_trusts_only_it_and_the_others_keep_the_public_roots() {
+    let ca = crate::fetch::RootCa::from_pem(
+        b"-----BEGIN CERTIFICATE-----\nMIIBkDCCATegAwIBAgIUabgw03ZxpHkCibB7OdmJuTfUVNowCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n",
+    );
+    // A truncated certificate is still PEM; what matters here is where the trust goes.
+    let Ok(ca) = ca else {
+        panic!("PEM framing is accepted: {ca:?}")
+    };
+    let caps = Capabilities::builder("n")
+        .dependency("cluster", dep("https", "kubernetes.default.svc", 443, true))
+        .dependency("web", dep("https", "api.example.com", 443, true))
+        .trust_only("cluster", ca.clone())
+        .build();
+    let trust = |name: &str| {
+        authorize(&caps, dependency(name, "/api"))
+            .map(|r| r.trust)
+            .unwrap()
+    };
+    assert_eq!(trust("cluster"), crate::fetch::Trust::Only(ca));
+    assert_eq!(trust("web"), crate::fetch::Trust::PublicRoots);
+    assert!(crate::fetch::RootCa::from_pem(b"not a certificate").is_err());
+}
