@@ -109,6 +109,14 @@ impl Resources {
     /// Memory limit when none is given.
     pub const DEFAULT_MEMORY_LIMIT: &str = "256Mi";
 
+    /// The default CPU and memory requests, parsed.
+    pub fn default_amounts() -> (CpuAmount, PodMemory) {
+        (
+            CpuAmount::parse(Self::DEFAULT_CPU_REQUEST).expect("a valid default"),
+            PodMemory::parse(Self::DEFAULT_MEMORY_REQUEST).expect("a valid default"),
+        )
+    }
+
     /// The CPU request as written, if any.
     pub fn cpu_request(&self) -> Option<&CpuAmount> {
         self.requests.as_ref()?.cpu.as_ref()

@@ -8,9 +8,10 @@ use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::CronJob;
-use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PropagationPolicy};
 use kube::{Api, Resource};
 use serde::Serialize;
@@ -162,6 +163,11 @@ impl Cluster {
                 ObjectRef::HorizontalPodAutoscaler(o) => self.apply_one(ns, o, opts).await?,
                 ObjectRef::PodDisruptionBudget(o) => self.apply_one(ns, o, opts).await?,
                 ObjectRef::CronJob(o) => self.apply_one(ns, o, opts).await?,
+                ObjectRef::ServiceAccount(o) => self.apply_one(ns, o, opts).await?,
+                ObjectRef::Role(o) => self.apply_one(ns, o, opts).await?,
+                ObjectRef::RoleBinding(o) => self.apply_one(ns, o, opts).await?,
+                ObjectRef::ClusterRole(o) => self.apply_cluster_scoped(o, opts).await?,
+                ObjectRef::ClusterRoleBinding(o) => self.apply_cluster_scoped(o, opts).await?,
             };
             objects.push(ObjectChange {
                 kind: obj.kind().into(),
@@ -221,6 +227,7 @@ impl Cluster {
                 self.prune::<CronJob>("CronJob", ns, name, &keep, dry)
                     .await?,
             );
+            pruned.extend(self.prune_access(ns, name, &keep, dry).await?);
             objects.extend(pruned);
         }
         let restarted = secret_updated && deployment_action == Action::Unchanged;
@@ -265,13 +272,40 @@ impl Cluster {
     where
         K: Object<Scope = NamespaceResourceScope> + Serialize,
     {
-        let api: Api<K> = Api::namespaced(self.client.clone(), ns);
+        self.apply_with(
+            Api::namespaced(self.client.clone(), ns),
+            Some(ns),
+            obj,
+            opts,
+        )
+        .await
+    }
+
+    /// Applies a cluster-scoped object (ClusterRole, ClusterRoleBinding).
+    async fn apply_cluster_scoped<K>(&self, obj: &K, opts: &ApplyOptions) -> Result<Action>
+    where
+        K: Object<Scope = k8s_openapi::ClusterResourceScope> + Serialize,
+    {
+        self.apply_with(Api::all(self.client.clone()), None, obj, opts)
+            .await
+    }
+
+    async fn apply_with<K>(
+        &self,
+        api: Api<K>,
+        ns: Option<&str>,
+        obj: &K,
+        opts: &ApplyOptions,
+    ) -> Result<Action>
+    where
+        K: Object + Serialize,
+    {
         let name = obj.meta().name.clone().unwrap_or_default();
         let resource = resource_name::<K>();
         let before = api
             .get_opt(&name)
             .await
-            .map_err(|e| self.err("get", &resource, Some(ns), e))?
+            .map_err(|e| self.err("get", &resource, ns, e))?
             .map(|o| fingerprint(&o));
         let mut pp = PatchParams::apply(FIELD_MANAGER).force();
         pp.dry_run = opts.server_dry_run;
@@ -280,7 +314,7 @@ impl Cluster {
             .await
             .map_err(|e| {
                 let verb = if before.is_some() { "patch" } else { "create" };
-                self.err(verb, &resource, Some(ns), e)
+                self.err(verb, &resource, ns, e)
             })?;
         Ok(match before {
             None => Action::Created,
@@ -300,12 +334,69 @@ impl Cluster {
     where
         K: Object<Scope = NamespaceResourceScope>,
     {
-        let api: Api<K> = Api::namespaced(self.client.clone(), ns);
+        let api = Api::namespaced(self.client.clone(), ns);
+        let selector = manifests::selector(workflow);
+        self.prune_with::<K>(api, Some(ns), kind, &selector, keep, dry_run)
+            .await
+    }
+
+    /// Prunes the service account and RBAC objects a deploy no longer produces, the
+    /// cluster-scoped ones selected by the workflow's namespace label too.
+    async fn prune_access(
+        &self,
+        ns: &str,
+        workflow: &str,
+        keep: &BTreeSet<(String, String)>,
+        dry: bool,
+    ) -> Result<Vec<ObjectChange>> {
+        let mut out = Vec::new();
+        out.extend(
+            self.prune::<ServiceAccount>("ServiceAccount", ns, workflow, keep, dry)
+                .await?,
+        );
+        out.extend(self.prune::<Role>("Role", ns, workflow, keep, dry).await?);
+        out.extend(
+            self.prune::<RoleBinding>("RoleBinding", ns, workflow, keep, dry)
+                .await?,
+        );
+        let selector = manifests::cluster_scoped_selector(ns, workflow);
+        for kind in ["ClusterRoleBinding", "ClusterRole"] {
+            let pruned = if kind == "ClusterRole" {
+                let api = Api::<ClusterRole>::all(self.client.clone());
+                self.prune_with(api, None, kind, &selector, keep, dry).await
+            } else {
+                let api = Api::<ClusterRoleBinding>::all(self.client.clone());
+                self.prune_with(api, None, kind, &selector, keep, dry).await
+            };
+            match pruned {
+                Ok(p) => out.extend(p),
+                // A deployer with namespaced rights only (the usual case) cannot list
+                // cluster-scoped objects; a workflow that never asked for cluster rules has
+                // none to prune.
+                Err(crate::Error::Forbidden { .. }) if !keep.iter().any(|(k, _)| k == kind) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn prune_with<K>(
+        &self,
+        api: Api<K>,
+        ns: Option<&str>,
+        kind: &str,
+        selector: &str,
+        keep: &BTreeSet<(String, String)>,
+        dry_run: bool,
+    ) -> Result<Vec<ObjectChange>>
+    where
+        K: Object,
+    {
         let resource = resource_name::<K>();
         let list = api
-            .list_metadata(&ListParams::default().labels(&manifests::selector(workflow)))
+            .list_metadata(&ListParams::default().labels(selector))
             .await
-            .map_err(|e| self.err("list", &resource, Some(ns), e))?;
+            .map_err(|e| self.err("list", &resource, ns, e))?;
         let mut out = Vec::new();
         for item in list.items {
             let Some(name) = item.metadata.name else {
@@ -322,7 +413,7 @@ impl Cluster {
             match api.delete(&name, &dp).await {
                 Ok(_) => {}
                 Err(e) if crate::error::is_not_found(&e) => {}
-                Err(e) => return Err(self.err("delete", &resource, Some(ns), e)),
+                Err(e) => return Err(self.err("delete", &resource, ns, e)),
             }
             out.push(ObjectChange {
                 kind: kind.to_string(),

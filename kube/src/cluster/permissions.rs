@@ -45,7 +45,7 @@ const READ: &[&str] = &["deploy", "status", "audit"];
 /// [`crate::cluster::deployer_rbac`] are generated from the same list.
 pub fn required_permissions() -> Vec<Permission> {
     let mut out = Vec::new();
-    let managed: [(&'static str, &'static str); 8] = [
+    let managed: [(&'static str, &'static str); 11] = [
         ("", "configmaps"),
         ("", "secrets"),
         ("", "services"),
@@ -54,6 +54,11 @@ pub fn required_permissions() -> Vec<Permission> {
         ("autoscaling", "horizontalpodautoscalers"),
         ("policy", "poddisruptionbudgets"),
         ("batch", "cronjobs"),
+        // `deployment.serviceAccount` / `deployment.rbac`. Kubernetes lets a deployer grant
+        // only rules it holds itself (or `escalate`/`bind` on roles): see docs/kubernetes.md.
+        ("", "serviceaccounts"),
+        ("rbac.authorization.k8s.io", "roles"),
+        ("rbac.authorization.k8s.io", "rolebindings"),
     ];
     for (group, resource) in managed {
         for (verb, needed_by) in [

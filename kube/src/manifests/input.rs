@@ -50,6 +50,11 @@ pub struct DeployInput {
     /// Run the engine under this service account and mount its token. By default, none: the
     /// token is not mounted.
     pub service_account: Option<String>,
+    /// Create that service account (`deployment.serviceAccount: {create: true}`) rather than
+    /// use an existing one. By default, false.
+    pub create_service_account: bool,
+    /// The rules granted to the service account (`deployment.rbac`). By default, none.
+    pub rbac: Option<tentacular_spec::Rbac>,
     /// CPU/memory for the engine container.
     pub resources: Resources,
     /// Size limit of the `/tmp` emptyDir. By default, `512Mi`.
@@ -106,6 +111,8 @@ impl DeployInput {
             required_secrets: Vec::new(),
             runtime_class: RuntimeClassChoice::default(),
             service_account: None,
+            create_service_account: false,
+            rbac: None,
             resources: Resources::default(),
             tmp_size_limit: "512Mi".to_string(),
             image_pull_policy: None,
@@ -116,13 +123,21 @@ impl DeployInput {
         }
     }
 
-    /// Takes the workflow's `deployment` scaling and a grace period long enough for a run
-    /// already started to finish: the longest node timeout times its attempts, plus 5 s (at
-    /// least 30 s).
+    /// Takes the workflow's `deployment` block (scaling, resources, service account and RBAC
+    /// rules) and a grace period long enough for a run already started to finish: the
+    /// longest node timeout times its attempts, plus 5 s (at least 30 s).
     pub fn add_deployment(&mut self, workflow: &Workflow) {
         if let Some(d) = &workflow.deployment {
             self.replicas = d.replicas;
             self.autoscale = d.autoscale;
+            if let Some(r) = &d.resources {
+                self.resources.take(r);
+            }
+            if let Some(sa) = &d.service_account {
+                self.service_account = Some(sa.account_name(workflow.name.as_str()));
+                self.create_service_account = sa.create;
+            }
+            self.rbac = d.rbac.clone();
         }
         let longest = workflow
             .nodes
@@ -260,13 +275,44 @@ pub struct Resources {
     pub memory_limit: String,
 }
 
+impl Resources {
+    /// Takes the amounts `deployment.resources` sets; the others keep their value.
+    pub fn take(&mut self, r: &tentacular_spec::Resources) {
+        let set = |slot: &mut String, v: Option<&str>| {
+            if let Some(v) = v {
+                *slot = v.to_string();
+            }
+        };
+        set(&mut self.cpu_request, r.cpu_request().map(|c| c.as_str()));
+        set(
+            &mut self.memory_request,
+            r.memory_request().map(|m| m.as_str()),
+        );
+        set(&mut self.cpu_limit, r.cpu_limit().map(|c| c.as_str()));
+        set(&mut self.memory_limit, r.memory_limit().map(|m| m.as_str()));
+        // A limit below a default request takes the request down with it (a request above
+        // its limit is refused by Kubernetes).
+        let defaults = tentacular_spec::Resources::default_amounts();
+        if let (None, Some(l)) = (r.cpu_request(), r.cpu_limit())
+            && l.millis() < defaults.0.millis()
+        {
+            self.cpu_request = l.as_str().to_string();
+        }
+        if let (None, Some(l)) = (r.memory_request(), r.memory_limit())
+            && l.bytes() < defaults.1.bytes()
+        {
+            self.memory_request = l.as_str().to_string();
+        }
+    }
+}
+
 impl Default for Resources {
     fn default() -> Self {
         Resources {
-            cpu_request: "100m".into(),
-            memory_request: "64Mi".into(),
-            cpu_limit: "500m".into(),
-            memory_limit: "256Mi".into(),
+            cpu_request: tentacular_spec::Resources::DEFAULT_CPU_REQUEST.into(),
+            memory_request: tentacular_spec::Resources::DEFAULT_MEMORY_REQUEST.into(),
+            cpu_limit: tentacular_spec::Resources::DEFAULT_CPU_LIMIT.into(),
+            memory_limit: tentacular_spec::Resources::DEFAULT_MEMORY_LIMIT.into(),
         }
     }
 }

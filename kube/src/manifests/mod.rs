@@ -9,6 +9,9 @@
 //! | Secret | `<wf>-secrets` | local secrets (one key per service), mounted read-only at `/app/secrets` |
 //! | Service | `<wf>` | ClusterIP, port 8080 |
 //! | NetworkPolicy | `<wf>-netpol` | egress = DNS + what the contract declares; ingress = trigger pods (+ webhook sources) |
+//! | ServiceAccount | `<wf>` | with `deployment.serviceAccount: {create: true}` |
+//! | Role, RoleBinding | `<wf>` | `deployment.rbac.rules`, granted to the workflow's service account |
+//! | ClusterRole, ClusterRoleBinding | `tentacular:<ns>:<wf>` | the same with `rbac.clusterRole: true` (cluster-scoped, labelled with [`LABEL_NAMESPACE`]) |
 //! | Deployment | `<wf>` | the engine, hardened (see [`workload`]) |
 //! | HorizontalPodAutoscaler | `<wf>` | with `deployment.autoscale`: CPU-based, `autoscaling/v2` |
 //! | PodDisruptionBudget | `<wf>` | with two pods or more: `maxUnavailable: 1` |
@@ -32,9 +35,11 @@
 //! assert!(m.to_yaml().unwrap().contains("kind: NetworkPolicy"));
 //! ```
 
+mod access;
 mod code;
 mod input;
 mod netpol;
+mod object_ref;
 mod scaling;
 pub mod workload;
 
@@ -44,9 +49,12 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::CronJob;
-use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServicePort, ServiceSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Secret, Service, ServiceAccount, ServicePort, ServiceSpec,
+};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
@@ -55,6 +63,7 @@ use crate::error::{Error, Result};
 
 pub use code::{CODE_SIZE_LIMIT, flatten_key};
 pub use input::*;
+pub use object_ref::ObjectRef;
 
 /// The port the engine listens on in its pod (the one the contract's ingress rules name).
 pub use tentacular_spec::derived::ENGINE_PORT;
@@ -62,6 +71,9 @@ pub use tentacular_spec::derived::ENGINE_PORT;
 pub const LABEL_NAME: &str = "app.kubernetes.io/name";
 /// Label: the workflow version.
 pub const LABEL_VERSION: &str = "app.kubernetes.io/version";
+/// Label of cluster-scoped objects: the namespace of the workflow they belong to (two
+/// workflows of one name in two namespaces must not prune each other's).
+pub const LABEL_NAMESPACE: &str = "tentacular.dev/namespace";
 /// Label: who manages the object (always [`MANAGED_BY`]).
 pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 /// Value of [`LABEL_MANAGED_BY`].
@@ -125,6 +137,16 @@ pub struct Manifests {
     pub service: Service,
     /// `<wf>-netpol`.
     pub network_policy: NetworkPolicy,
+    /// `<wf>`, with `deployment.serviceAccount: {create: true}`.
+    pub service_account: Option<ServiceAccount>,
+    /// `<wf>`, with namespaced `deployment.rbac` rules.
+    pub role: Option<Role>,
+    /// `<wf>`: the Role to the workflow's service account.
+    pub role_binding: Option<RoleBinding>,
+    /// `tentacular:<ns>:<wf>`, with `rbac.clusterRole: true` (cluster-scoped).
+    pub cluster_role: Option<ClusterRole>,
+    /// `tentacular:<ns>:<wf>`: the ClusterRole to the workflow's service account.
+    pub cluster_role_binding: Option<ClusterRoleBinding>,
     /// `<wf>`.
     pub deployment: Deployment,
     /// `<wf>`, with `deployment.autoscale`.
@@ -137,71 +159,10 @@ pub struct Manifests {
     pub warnings: Vec<String>,
 }
 
-/// A borrowed generated object, for code that handles every kind alike.
-#[derive(Debug, Clone, Copy)]
-#[allow(missing_docs)]
-pub enum ObjectRef<'a> {
-    ConfigMap(&'a ConfigMap),
-    Secret(&'a Secret),
-    Service(&'a Service),
-    NetworkPolicy(&'a NetworkPolicy),
-    Deployment(&'a Deployment),
-    HorizontalPodAutoscaler(&'a HorizontalPodAutoscaler),
-    PodDisruptionBudget(&'a PodDisruptionBudget),
-    CronJob(&'a CronJob),
-}
-
-impl ObjectRef<'_> {
-    /// The object's kind, e.g. `Deployment`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ObjectRef::ConfigMap(_) => "ConfigMap",
-            ObjectRef::Secret(_) => "Secret",
-            ObjectRef::Service(_) => "Service",
-            ObjectRef::NetworkPolicy(_) => "NetworkPolicy",
-            ObjectRef::Deployment(_) => "Deployment",
-            ObjectRef::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
-            ObjectRef::PodDisruptionBudget(_) => "PodDisruptionBudget",
-            ObjectRef::CronJob(_) => "CronJob",
-        }
-    }
-
-    /// The object's name.
-    pub fn name(&self) -> &str {
-        let meta = match self {
-            ObjectRef::ConfigMap(o) => &o.metadata,
-            ObjectRef::Secret(o) => &o.metadata,
-            ObjectRef::Service(o) => &o.metadata,
-            ObjectRef::NetworkPolicy(o) => &o.metadata,
-            ObjectRef::Deployment(o) => &o.metadata,
-            ObjectRef::HorizontalPodAutoscaler(o) => &o.metadata,
-            ObjectRef::PodDisruptionBudget(o) => &o.metadata,
-            ObjectRef::CronJob(o) => &o.metadata,
-        };
-        meta.name.as_deref().unwrap_or_default()
-    }
-
-    fn to_json(self) -> Result<serde_json::Value> {
-        let v = match self {
-            ObjectRef::ConfigMap(o) => serde_json::to_value(o),
-            ObjectRef::Secret(o) => serde_json::to_value(o),
-            ObjectRef::Service(o) => serde_json::to_value(o),
-            ObjectRef::NetworkPolicy(o) => serde_json::to_value(o),
-            ObjectRef::Deployment(o) => serde_json::to_value(o),
-            ObjectRef::HorizontalPodAutoscaler(o) => serde_json::to_value(o),
-            ObjectRef::PodDisruptionBudget(o) => serde_json::to_value(o),
-            ObjectRef::CronJob(o) => serde_json::to_value(o),
-        };
-        v.map_err(|e| Error::Serialize {
-            what: format!("{}/{}", self.kind(), self.name()),
-            message: e.to_string(),
-        })
-    }
-}
-
 impl Manifests {
     /// Every object, in apply order: code, secret, service, network policy (before any pod
-    /// exists), deployment, autoscaler, disruption budget, cron jobs.
+    /// exists), the service account and its grants (before a pod uses them), deployment,
+    /// autoscaler, disruption budget, cron jobs.
     pub fn objects(&self) -> Vec<ObjectRef<'_>> {
         let mut out = vec![ObjectRef::ConfigMap(&self.code)];
         if let Some(s) = &self.secret {
@@ -209,6 +170,15 @@ impl Manifests {
         }
         out.push(ObjectRef::Service(&self.service));
         out.push(ObjectRef::NetworkPolicy(&self.network_policy));
+        out.extend(self.service_account.iter().map(ObjectRef::ServiceAccount));
+        out.extend(self.role.iter().map(ObjectRef::Role));
+        out.extend(self.role_binding.iter().map(ObjectRef::RoleBinding));
+        out.extend(self.cluster_role.iter().map(ObjectRef::ClusterRole));
+        out.extend(
+            self.cluster_role_binding
+                .iter()
+                .map(ObjectRef::ClusterRoleBinding),
+        );
         out.push(ObjectRef::Deployment(&self.deployment));
         out.extend(
             self.autoscaler
@@ -275,6 +245,12 @@ pub fn labels(name: &str, version: &str) -> BTreeMap<String, String> {
 /// The label selector (`key=value,…`) matching every object of a workflow, whatever its version.
 pub fn selector(name: &str) -> String {
     format!("{LABEL_NAME}={name},{LABEL_MANAGED_BY}={MANAGED_BY}")
+}
+
+/// The label selector matching a workflow's cluster-scoped objects (ClusterRole and
+/// ClusterRoleBinding), which carry its namespace as a label.
+pub fn cluster_scoped_selector(namespace: &str, name: &str) -> String {
+    format!("{},{LABEL_NAMESPACE}={namespace}", selector(name))
 }
 
 /// The label selector matching every object managed by tentacular.
@@ -349,6 +325,11 @@ pub fn build(input: &DeployInput) -> Result<Manifests> {
         secret,
         service: service(input),
         network_policy: netpol::network_policy(input)?,
+        service_account: access::service_account(input),
+        role: access::role(input),
+        role_binding: access::role_binding(input),
+        cluster_role: access::cluster_role(input),
+        cluster_role_binding: access::cluster_role_binding(input),
         deployment: workload::deployment(input, &code_hash),
         autoscaler: scaling::autoscaler(input),
         disruption_budget: scaling::disruption_budget(input),
