@@ -666,3 +666,74 @@ async fn autoscale_makes_an_hpa_and_a_pdb_that_the_api_server_admits() {
         u.deleted
     );
 }
+
+#[tokio::test]
+async fn a_service_account_with_rules_is_applied_pruned_and_undeployed_with_the_workflow() {
+    let test = "a_service_account_with_rules_is_applied_pruned_and_undeployed_with_the_workflow";
+    let Some(tc) = TestCluster::admin(test).await else {
+        return;
+    };
+    let ns = tc.namespace("identity").await;
+    tc.ensure_gvisor(&ns).await;
+    let c = &tc.cluster;
+    let mut input = word_counter(&ns);
+    input.service_account = Some("word-counter".into());
+    input.create_service_account = true;
+    let rule = |cluster_role| tentacular_spec::Rbac {
+        rules: vec![tentacular_spec::PolicyRule {
+            api_groups: vec![String::new()],
+            resources: vec!["pods".into()],
+            verbs: vec!["get".into(), "list".into()],
+            resource_names: Vec::new(),
+        }],
+        cluster_role,
+    };
+    input.rbac = Some(rule(false));
+    let r = c
+        .apply(&manifests::build(&input).unwrap(), &ApplyOptions::default())
+        .await
+        .unwrap();
+    for kind in ["ServiceAccount", "Role", "RoleBinding"] {
+        assert_eq!(
+            action_of(&r, kind, "word-counter"),
+            Action::Created,
+            "{kind}"
+        );
+    }
+    let client = tc.cluster.client().clone();
+    let d: Deployment = Api::namespaced(client.clone(), &ns)
+        .get("word-counter")
+        .await
+        .unwrap();
+    let pod = d.spec.unwrap().template.spec.unwrap();
+    assert_eq!(pod.service_account_name.as_deref(), Some("word-counter"));
+    assert_eq!(pod.automount_service_account_token, Some(true));
+
+    // The same rules cluster-wide: the Role and its binding are pruned, the cluster-scoped
+    // pair is created under a name that carries the namespace.
+    input.rbac = Some(rule(true));
+    let r = c
+        .apply(&manifests::build(&input).unwrap(), &ApplyOptions::default())
+        .await
+        .unwrap();
+    let cluster_name = format!("tentacular:{ns}:word-counter");
+    assert_eq!(action_of(&r, "Role", "word-counter"), Action::Pruned);
+    assert_eq!(action_of(&r, "RoleBinding", "word-counter"), Action::Pruned);
+    assert_eq!(action_of(&r, "ClusterRole", &cluster_name), Action::Created);
+    assert_eq!(
+        action_of(&r, "ClusterRoleBinding", &cluster_name),
+        Action::Created
+    );
+    let u = c.undeploy(&ns, "word-counter").await.unwrap();
+    for (kind, name) in [
+        ("ServiceAccount", "word-counter"),
+        ("ClusterRole", cluster_name.as_str()),
+        ("ClusterRoleBinding", cluster_name.as_str()),
+    ] {
+        assert!(
+            u.deleted.iter().any(|(k, n)| k == kind && n == name),
+            "{kind}/{name} not deleted: {:?}",
+            u.deleted
+        );
+    }
+}
