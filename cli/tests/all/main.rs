@@ -5,6 +5,7 @@
 mod audit_run;
 mod build;
 mod cluster_cmds;
+mod cluster_identity;
 mod configure;
 mod dev;
 mod docs_flags;

@@ -157,9 +157,16 @@ fn classify(e: reqwest::Error) -> TransportError {
         }
         source = s.source();
     }
-    let kind = if e.is_connect() {
-        "cannot connect"
-    } else if e.is_timeout() {
+    if e.is_connect() {
+        // The innermost cause says which: refused, unreachable, or a TLS certificate the
+        // dependency's trusted authorities do not vouch for.
+        let mut cause: &dyn std::error::Error = &e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        return TransportError::Failed(format!("cannot connect: {cause}"));
+    }
+    let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_body() || e.is_decode() {
         "bad response body"
