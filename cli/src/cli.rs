@@ -40,6 +40,8 @@ pub enum Command {
     Test(commands::test::Test),
     /// Serve a workflow locally with hot reload and cron (the engine, in process).
     Dev(commands::dev::Dev),
+    /// Fill the locked dependency cache of a workflow's Deno-mode nodes (needs the registry).
+    DenoCache(commands::deno_cache::DenoCache),
     /// Build the engine image without Docker (deterministic OCI image; --push, --dest).
     Build(commands::build::Build),
     /// Deploy a workflow to Kubernetes (server-side apply; stale objects are pruned).
@@ -80,6 +82,7 @@ impl Cli {
             Command::Secrets(c) => c.run(&out),
             Command::Test(c) => c.run(&out),
             Command::Dev(c) => c.run(&out),
+            Command::DenoCache(c) => c.run(&out),
             Command::Build(c) => c.run(&out),
             Command::Deploy(c) => c.run(&out),
             Command::Status(c) => c.run(&out),

@@ -19,7 +19,8 @@ use crate::node_capabilities;
 use crate::result::{ExecutionResult, NodeResources, NodeTiming, Timing, rfc3339};
 use crate::secrets::Secrets;
 use tentacular_spec::dag::{self, Plan};
-use tentacular_spec::{LoadedWorkflow, NodeId, Runtime};
+use tentacular_deno::Supervisor;
+use tentacular_spec::{LoadedWorkflow, NodeId};
 
 /// Why a workflow could not be made ready to run. Every node's problem is listed.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,14 @@ pub enum LoadFailure {
     /// The DAG could not be compiled (validation normally catches this first).
     #[error("{0}")]
     Plan(#[from] tentacular_spec::dag::DagError),
+    /// Deno compatibility mode cannot run here (no Deno binary, or its child did not start).
+    #[error("{}: {message}", if nodes.len() == 1 { format!("node \"{}\" runs in Deno compatibility mode", nodes[0]) } else { format!("nodes {} run in Deno compatibility mode", nodes.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")) })]
+    Deno {
+        /// The Deno nodes.
+        nodes: Vec<NodeId>,
+        /// Why they cannot run, and what to do.
+        message: String,
+    },
     /// One or more nodes failed to load.
     #[error("{}", nodes.iter().map(|n| format!("node \"{}\": {}", n.node, n.message)).collect::<Vec<_>>().join("\n"))]
     Nodes {
@@ -77,10 +86,21 @@ struct Inner {
 }
 
 #[derive(Debug, Clone)]
-enum Slot {
+pub(crate) enum Slot {
     Wasm(NodeProgram),
-    /// `runtime: deno`: validated, not runnable in this build.
-    Deno,
+    /// Runs in the workflow's Deno child (`runtime: deno`, or npm:/jsr:/remote imports).
+    Deno(Arc<Supervisor>),
+    /// A Deno node, and no Deno here ([`Runner::load_partial`] only): why, with the hint.
+    NoDeno(String),
+    /// A node that did not load ([`Runner::load_partial`] only): its error.
+    Broken(String),
+}
+
+/// How [`Runner::load_with`] finds what it needs beyond the sandbox.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The Deno binary (`--deno`); by default, [`tentacular_deno::locate`]'s search.
+    pub deno: Option<std::path::PathBuf>,
 }
 
 /// What the nodes of one run may use: per-node capabilities and limits. Build once for a
@@ -196,48 +216,121 @@ struct NodeRun {
 impl Runner {
     /// Loads every node of `loaded` into `sandbox`, all in one workflow snapshot (one
     /// compilation, one copy of the runtime's code; each invocation still gets a fresh
-    /// instance). All load errors are collected, so one run of `tntc validate`/`test` shows
-    /// every broken node.
+    /// instance), and its Deno nodes into one Deno child (found by
+    /// [`tentacular_deno::locate`]). All load errors are collected, so one run of `tntc
+    /// validate`/`test` shows every broken node.
     pub async fn load(sandbox: &Sandbox, loaded: LoadedWorkflow) -> Result<Runner, LoadFailure> {
-        let plan = dag::compile(&loaded.workflow)?;
-        let wasm: Vec<(&NodeId, &std::path::Path)> = loaded
-            .workflow
-            .nodes
+        Self::load_with(sandbox, loaded, &LoadOptions::default()).await
+    }
+
+    /// [`Runner::load`] with explicit options.
+    pub async fn load_with(
+        sandbox: &Sandbox,
+        loaded: LoadedWorkflow,
+        options: &LoadOptions,
+    ) -> Result<Runner, LoadFailure> {
+        let (runner, failures) = Self::load_partial(sandbox, loaded, options).await?;
+        let no_deno: Vec<(NodeId, String)> = runner
+            .inner
+            .programs
             .iter()
-            .filter(|(id, _)| loaded.workflow.runtime_of(id) != Runtime::Deno)
-            .map(|(id, spec)| (id, std::path::Path::new(spec.path.as_str())))
+            .filter_map(|(id, s)| match s {
+                Slot::NoDeno(m) => Some((id.clone(), m.clone())),
+                _ => None,
+            })
             .collect();
-        let paths: Vec<&std::path::Path> = wasm.iter().map(|(_, p)| *p).collect();
-        let mut loaded_programs = sandbox.load_all(&loaded.dir, &paths).await.into_iter();
-        let mut programs = IndexMap::new();
-        let mut failures = Vec::new();
-        for id in loaded.workflow.nodes.keys() {
-            if loaded.workflow.runtime_of(id) == Runtime::Deno {
-                programs.insert(id.clone(), Slot::Deno);
-                continue;
-            }
-            match loaded_programs.next().expect("one result per wasm node") {
-                Ok(program) => {
-                    programs.insert(id.clone(), Slot::Wasm(program));
-                }
-                Err(error) => failures.push(NodeLoadError {
-                    node: id.clone(),
-                    message: error.to_string(),
-                    error,
-                }),
-            }
+        if let Some((_, message)) = no_deno.first() {
+            return Err(LoadFailure::Deno {
+                message: message.clone(),
+                nodes: no_deno.into_iter().map(|(n, _)| n).collect(),
+            });
         }
         if !failures.is_empty() {
             return Err(LoadFailure::Nodes { nodes: failures });
         }
-        Ok(Runner {
+        Ok(runner)
+    }
+
+    /// Loads what loads: a node that does not (and a Deno node without Deno) is kept as
+    /// such, and running it reports why, so the other nodes still run (`tntc test` reports a
+    /// broken node on its own fixtures). Returns the runner and every node's load error.
+    pub async fn load_partial(
+        sandbox: &Sandbox,
+        loaded: LoadedWorkflow,
+        options: &LoadOptions,
+    ) -> Result<(Runner, Vec<NodeLoadError>), LoadFailure> {
+        let plan = dag::compile(&loaded.workflow)?;
+        let deno_nodes = tentacular_deno::runtime::deno_nodes(&loaded);
+        let wasm: Vec<(&NodeId, &std::path::Path)> = loaded
+            .workflow
+            .nodes
+            .iter()
+            .filter(|(id, _)| !deno_nodes.contains(id))
+            .map(|(id, spec)| (id, std::path::Path::new(spec.path.as_str())))
+            .collect();
+        let paths: Vec<&std::path::Path> = wasm.iter().map(|(_, p)| *p).collect();
+        let mut loaded_programs = sandbox.load_all(&loaded.dir, &paths).await.into_iter();
+        let mut deno_slots = crate::deno_slots::load(&loaded, &deno_nodes, options).await;
+        let mut programs = IndexMap::new();
+        let mut failures = Vec::new();
+        for id in loaded.workflow.nodes.keys() {
+            let result = if deno_nodes.contains(id) {
+                deno_slots.remove(id).expect("one slot per Deno node")
+            } else {
+                loaded_programs
+                    .next()
+                    .expect("one result per wasm node")
+                    .map(Slot::Wasm)
+            };
+            match result {
+                Ok(slot) => {
+                    programs.insert(id.clone(), slot);
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    programs.insert(id.clone(), Slot::Broken(message.clone()));
+                    failures.push(NodeLoadError {
+                        node: id.clone(),
+                        message,
+                        error,
+                    });
+                }
+            }
+        }
+        let runner = Runner {
             inner: Arc::new(Inner {
                 sandbox: sandbox.clone(),
                 loaded,
                 plan,
                 programs,
             }),
-        })
+        };
+        Ok((runner, failures))
+    }
+
+    /// Why `node` cannot run here, when it is a Deno node and no Deno was found (the
+    /// message names the install command).
+    pub fn deno_missing(&self, node: &NodeId) -> Option<&str> {
+        match self.inner.programs.get(node) {
+            Some(Slot::NoDeno(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The load error of `node`, when it did not load ([`Runner::load_partial`]).
+    pub fn load_error(&self, node: &NodeId) -> Option<&str> {
+        match self.inner.programs.get(node) {
+            Some(Slot::Broken(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Whether `node` runs in Deno compatibility mode.
+    pub fn is_deno(&self, node: &NodeId) -> bool {
+        matches!(
+            self.inner.programs.get(node),
+            Some(Slot::Deno(_) | Slot::NoDeno(_))
+        )
     }
 
     /// The workflow this runner runs.
@@ -266,7 +359,9 @@ impl Runner {
     ) -> NodeOutcome {
         match self.inner.programs.get(node) {
             Some(Slot::Wasm(p)) => p.invoke(input, caps, limits).await,
-            Some(Slot::Deno) => unavailable(node),
+            Some(Slot::Deno(s)) => s.run(node.as_str(), input, caps, limits).await,
+            Some(Slot::NoDeno(m)) => internal(m.clone()),
+            Some(Slot::Broken(m)) => internal(format!("node \"{node}\" did not load: {m}")),
             None => internal(format!("no node \"{node}\" in this workflow")),
         }
     }
@@ -387,7 +482,10 @@ impl Runner {
             let outcome = self.run_node(&id, &input, &caps, &limits).await;
             attempt += 1;
             let retryable = outcome.result.is_err()
-                && !matches!(self.inner.programs.get(&id), Some(Slot::Deno));
+                && matches!(
+                    self.inner.programs.get(&id),
+                    Some(Slot::Wasm(_) | Slot::Deno(_))
+                );
             if !retryable || attempt > retries {
                 return NodeRun {
                     id,
@@ -467,12 +565,6 @@ fn internal(message: String) -> NodeOutcome {
         stats: Default::default(),
         events: Vec::new(),
     }
-}
-
-fn unavailable(node: &NodeId) -> NodeOutcome {
-    internal(format!(
-        "node \"{node}\" declares `runtime: deno`, and Deno compatibility mode is not available in this build yet; remove `runtime: deno` to run it in the sandbox"
-    ))
 }
 
 fn unbound(node: &NodeId) -> NodeOutcome {

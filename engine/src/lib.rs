@@ -42,6 +42,7 @@
 #![deny(missing_docs)]
 
 pub mod capacity;
+mod deno_slots;
 mod error;
 pub mod executor;
 pub mod node_capabilities;

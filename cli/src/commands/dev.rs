@@ -29,6 +29,12 @@ pub struct Dev {
     /// The port to listen on (127.0.0.1 only). By default, 8080.
     #[arg(short, long, default_value_t = 8080)]
     pub port: u16,
+
+    /// The Deno binary for Deno-mode nodes (sets $TENTACULAR_DENO for the engine in
+    /// process). By default, $TENTACULAR_DENO, then `deno` on PATH, then the project-local
+    /// install of tools/deno/install.sh.
+    #[arg(long, value_name = "PATH")]
+    pub deno: Option<PathBuf>,
 }
 
 impl Dev {
@@ -38,6 +44,11 @@ impl Dev {
         } else {
             LogFormat::Text
         });
+        if let Some(deno) = &self.deno {
+            // SAFETY: no other thread runs yet (the runtime is created below), so nothing
+            // reads the environment concurrently.
+            unsafe { std::env::set_var("TENTACULAR_DENO", deno) };
+        }
         let rt = runtime()?;
         rt.block_on(async {
             let loader = Loader::new(sandbox(tentacular_sandbox::CacheLoad::Read)?, &self.dir, Arc::new(NetTransport::new()?))

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod build;
 pub mod cluster;
 pub mod configure;
+pub mod deno_cache;
 pub mod deploy;
 pub mod deploy_input;
 pub mod dev;

@@ -47,6 +47,12 @@ pub struct Test {
     /// list (so later runs are hermetic).
     #[arg(long)]
     pub record: bool,
+
+    /// The Deno binary for Deno-mode nodes. By default, $TENTACULAR_DENO, then `deno` on
+    /// PATH, then the project-local install of tools/deno/install.sh; without one, their
+    /// tests are skipped (failed under --strict).
+    #[arg(long, value_name = "PATH")]
+    pub deno: Option<PathBuf>,
 }
 
 impl Test {
@@ -60,6 +66,7 @@ impl Test {
             node,
             pipeline: self.pipeline,
             record: self.record,
+            deno: self.deno.clone(),
         };
         let report = runtime()?.block_on(async {
             test_runner::run(
@@ -87,9 +94,15 @@ impl Test {
                 strict: false,
             });
         if strict_only {
+            if report.summary.untested > 0 {
+                anyhow::bail!(
+                    "--strict: {} without fixtures (add tests/fixtures/<node>.json, or drop --strict)",
+                    tentacular_spec::plural(report.summary.untested, "node")
+                );
+            }
             anyhow::bail!(
-                "--strict: {} without fixtures (add tests/fixtures/<node>.json, or drop --strict)",
-                tentacular_spec::plural(report.summary.untested, "node")
+                "--strict: {} skipped (a Deno-mode node needs Deno: tools/deno/install.sh, then --deno or $TENTACULAR_DENO)",
+                tentacular_spec::plural(report.summary.skipped, "test")
             );
         }
         verdict(passed)

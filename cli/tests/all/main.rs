@@ -7,6 +7,7 @@ mod build;
 mod cluster_cmds;
 mod cluster_identity;
 mod configure;
+mod deno_mode;
 mod dev;
 mod docs_flags;
 mod errors;

@@ -2,7 +2,19 @@
 
 use std::path::Path;
 
-use crate::support::{golden, tntc};
+use crate::support::{Run, command, golden, tntc};
+
+/// `tntc args…` in `dir` where no Deno can be found (a Deno-mode node is then skipped).
+fn tntc_without_deno(dir: &Path, args: &[&str]) -> Run {
+    let output = command(dir, args)
+        .env("TENTACULAR_DENO", "/nonexistent/deno")
+        .output()
+        .expect("tntc runs");
+    Run {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        output,
+    }
+}
 
 fn repo() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -288,11 +300,11 @@ fn false_greens(dir: &Path) {
 fn untested_unchecked_skipped_and_orphans_are_not_green() {
     let dir = tempfile::tempdir().unwrap();
     false_greens(dir.path());
-    let run = tntc(dir.path(), &["test", "."]);
+    let run = tntc_without_deno(dir.path(), &["test", "."]);
     assert_eq!(run.code(), 1, "{}", run.transcript());
     golden("test-false-greens.txt", &without_timings(&run.transcript()));
 
-    let run = tntc(dir.path(), &["-o", "json", "test", "."]);
+    let run = tntc_without_deno(dir.path(), &["-o", "json", "test", "."]);
     assert_eq!(run.code(), 1, "{}", run.transcript());
     let v = run.json();
     assert_eq!(
@@ -335,7 +347,7 @@ fn strict_fails_on_untested_nodes_and_verbose_shows_outputs() {
     for f in ["checked.bad.json", "helo.json"] {
         std::fs::remove_file(dir.path().join("tests/fixtures").join(f)).unwrap();
     }
-    let run = tntc(dir.path(), &["test", "."]);
+    let run = tntc_without_deno(dir.path(), &["test", "."]);
     assert_eq!(run.code(), 0, "{}", run.transcript());
     assert!(
         run.stdout()
@@ -345,17 +357,17 @@ fn strict_fails_on_untested_nodes_and_verbose_shows_outputs() {
     );
     assert!(!run.stdout().contains("output:"), "{}", run.stdout());
 
-    let run = tntc(dir.path(), &["test", ".", "--strict"]);
+    let run = tntc_without_deno(dir.path(), &["test", ".", "--strict"]);
     assert_eq!(run.code(), 1, "{}", run.transcript());
     assert_eq!(
         run.stderr(),
         "error: --strict: 1 node without fixtures (add tests/fixtures/<node>.json, or drop --strict)\n"
     );
-    let run = tntc(dir.path(), &["-o", "json", "test", ".", "--strict"]);
+    let run = tntc_without_deno(dir.path(), &["-o", "json", "test", ".", "--strict"]);
     assert_eq!(run.code(), 1, "{}", run.transcript());
     assert_eq!(run.json()["passed"], false);
 
-    let run = tntc(dir.path(), &["test", ".", "-v"]);
+    let run = tntc_without_deno(dir.path(), &["test", ".", "-v"]);
     assert_eq!(run.code(), 0, "{}", run.transcript());
     golden("test-verbose.txt", &without_timings(&run.transcript()));
 }

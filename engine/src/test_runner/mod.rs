@@ -14,14 +14,14 @@ use tentacular_sandbox::Sandbox;
 
 use tentacular_sandbox::Clock;
 
-use crate::executor::{Bindings, LoadFailure, Runner, error_text};
+use crate::executor::{Bindings, LoadFailure, LoadOptions, Runner, error_text};
 use crate::node_capabilities;
 use crate::secrets::Secrets;
 pub use report::{Policy, Summary, TestCase, TestKind, TestReport, TestStatus};
 use tentacular_spec::fixtures::{
     self, Difference, Fixture, HttpExchange, compare, compare_outputs,
 };
-use tentacular_spec::{LoadedWorkflow, NodeId, Runtime};
+use tentacular_spec::{LoadedWorkflow, NodeId};
 use transport::{FixtureTransport, Traffic};
 
 /// What to run.
@@ -33,13 +33,17 @@ pub struct TestOptions {
     pub pipeline: bool,
     /// Run against the real network once and return the exchanges to write into fixtures.
     pub record: bool,
+    /// The Deno binary for Deno-mode nodes (`--deno`); by default, the usual search
+    /// ([`tentacular_deno::locate`]). Without one, their tests are skipped.
+    pub deno: Option<std::path::PathBuf>,
 }
 
 /// Why tests could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TestError {
-    /// Nodes failed to load (syntax errors, bad imports, …).
+    /// The workflow could not be loaded at all (its DAG). A node that does not load fails
+    /// its own tests instead.
     #[error(transparent)]
     Load(#[from] LoadFailure),
     /// Fixture discovery failed, or `--node` names no node.
@@ -62,7 +66,10 @@ pub async fn run(
             known.join(", ")
         )));
     }
-    let runner = Runner::load(sandbox, loaded.clone()).await?;
+    let load = LoadOptions {
+        deno: options.deno.clone(),
+    };
+    let (runner, _) = Runner::load_partial(sandbox, loaded.clone(), &load).await?;
     let mut traffic = Traffic::default();
     let mut results = Vec::new();
     if options.pipeline {
@@ -127,18 +134,16 @@ fn orphan(o: &fixtures::Orphan) -> TestCase {
     c
 }
 
-/// A test that cannot run here because `node` declares `runtime: deno`.
-fn skipped_deno(name: String, kind: TestKind, node: &NodeId) -> TestCase {
+/// A test that cannot run here because `node` runs in Deno compatibility mode and no Deno
+/// was found (`why` says where it was looked for and how to install it).
+fn skipped_deno(name: String, kind: TestKind, node: &NodeId, why: &str) -> TestCase {
     let mut c = TestCase::new(name, kind, TestStatus::Skipped);
     c.skipped = Some(format!(
-        "node \"{node}\" declares `runtime: deno`, and this build runs no Deno nodes yet"
+        "node \"{node}\" runs in Deno compatibility mode, and no Deno was found"
     ));
-    c.hint = Some(DENO_HINT.into());
+    c.hint = Some(format!("{why} (--strict fails on skipped tests)"));
     c
 }
-
-/// What to do about a skipped `runtime: deno` node.
-const DENO_HINT: &str = "remove `runtime: deno` to run the node in the sandbox; Deno compatibility mode will need Deno 2.x on PATH or in $TENTACULAR_DENO (https://deno.com)";
 
 fn transport_for(
     http: Option<Vec<HttpExchange>>,
@@ -177,12 +182,15 @@ async fn node_test(
     let mut c = TestCase::new(name.clone(), TestKind::Node, TestStatus::Failed);
     c.node = Some(node.clone());
     c.fixture = Some(file.path.clone());
-    if loaded.workflow.runtime_of(node) == Runtime::Deno {
+    if let Some(why) = runner.deno_missing(node) {
         return TestCase {
             node: c.node,
             fixture: c.fixture,
-            ..skipped_deno(name, TestKind::Node, node)
+            ..skipped_deno(name, TestKind::Node, node, why)
         };
+    }
+    if let Some(error) = runner.load_error(node) {
+        return fail(c, format!("the node did not load: {error}"));
     }
     let started = Instant::now();
     let fixture = match Fixture::load(&file.path) {
@@ -308,13 +316,13 @@ async fn pipeline(
     options: &TestOptions,
     traffic: &mut Traffic,
 ) -> Result<TestCase, TestError> {
-    if let Some(node) = loaded
+    if let Some((node, why)) = loaded
         .workflow
         .nodes
         .keys()
-        .find(|n| loaded.workflow.runtime_of(n) == Runtime::Deno)
+        .find_map(|n| runner.deno_missing(n).map(|w| (n, w)))
     {
-        return Ok(skipped_deno("pipeline".into(), TestKind::Pipeline, node));
+        return Ok(skipped_deno("pipeline".into(), TestKind::Pipeline, node, why));
     }
     let started = Instant::now();
     let fixture =

@@ -187,7 +187,7 @@ impl std::fmt::Display for Summary {
 pub struct Policy {
     /// Contract drift violations are warnings, not failures (`--warn`).
     pub drift_warns: bool,
-    /// Untested nodes fail the run (`--strict`).
+    /// Untested nodes and skipped tests (a Deno node without Deno) fail the run (`--strict`).
     pub strict: bool,
 }
 
@@ -214,11 +214,12 @@ impl TestReport {
         }
     }
 
-    /// True when nothing failed, no node is untested under [`Policy::strict`], and the drift
+    /// True when nothing failed, no node is untested and no test skipped under
+    /// [`Policy::strict`], and the drift
     /// report has no violations (unless [`Policy::drift_warns`]).
     pub fn passed(&self, policy: Policy) -> bool {
         self.summary.failed == 0
-            && (!policy.strict || self.summary.untested == 0)
+            && (!policy.strict || (self.summary.untested == 0 && self.summary.skipped == 0))
             && (policy.drift_warns
                 || self
                     .drift
@@ -255,7 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn strict_fails_on_untested_only() {
+    fn strict_fails_on_untested_and_skipped() {
         let r = TestReport::new(
             vec![case(TestStatus::Untested), case(TestStatus::Unchecked)],
             None,
@@ -267,5 +268,11 @@ mod tests {
         }));
         let r = TestReport::new(vec![case(TestStatus::Failed)], None);
         assert!(!r.passed(Policy::default()));
+        let r = TestReport::new(vec![case(TestStatus::Skipped)], None);
+        assert!(r.passed(Policy::default()));
+        assert!(!r.passed(Policy {
+            strict: true,
+            ..Policy::default()
+        }));
     }
 }
