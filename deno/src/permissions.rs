@@ -40,7 +40,7 @@ impl NetTarget {
 
 /// Whether `protocol` is HTTP (carried by the host) rather than a raw connection.
 pub fn is_http(protocol: &Protocol) -> bool {
-    matches!(protocol, Protocol::Http | Protocol::Https)
+    protocol.is_http()
 }
 
 /// The non-HTTP dependencies granted to `node`, as `host:port` (dynamic targets and packages
@@ -90,6 +90,17 @@ pub fn deny_blocks(targets: &[NetTarget]) -> Vec<&'static str> {
         .collect()
 }
 
+/// How Deno 2.9's `--deny-net` takes a block: IPv4 CIDRs as written, a single IPv6 address
+/// in brackets (`[::1]`). It takes no IPv6 block with a shorter prefix (`fe80::/10` is refused
+/// at start), so those are left out of the flag — docs/security.md lists that limit.
+pub fn deno_deny_form(block: &str) -> Option<String> {
+    match block.split_once('/') {
+        Some((addr, "128")) if addr.contains(':') => Some(format!("[{addr}]")),
+        Some((addr, _)) if addr.contains(':') => None,
+        _ => Some(block.to_string()),
+    }
+}
+
 /// Where the child reads and writes.
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -128,6 +139,9 @@ fn joined(paths: &[&Path]) -> String {
 pub fn process_flags(paths: &Paths, targets: &[NetTarget]) -> Vec<String> {
     let mut flags = vec![
         "--no-prompt".to_string(),
+        // Environment reads answer `undefined` instead of throwing: drivers (postgres.js, pg)
+        // probe variables such as PGAPPNAME, and no node may see the environment anyway.
+        "--ignore-env".to_string(),
         "--unstable-worker-options".to_string(),
         format!(
             "--allow-read={}",
@@ -144,7 +158,11 @@ pub fn process_flags(paths: &Paths, targets: &[NetTarget]) -> Vec<String> {
     net.extend(targets.iter().map(NetTarget::flag));
     flags.push(format!("--allow-net={}", net.join(",")));
     if !targets.is_empty() {
-        flags.push(format!("--deny-net={}", deny_blocks(targets).join(",")));
+        let deny: Vec<String> = deny_blocks(targets)
+            .into_iter()
+            .filter_map(deno_deny_form)
+            .collect();
+        flags.push(format!("--deny-net={}", deny.join(",")));
     }
     flags
 }
@@ -177,6 +195,19 @@ mod tests {
         NetTarget {
             host: host.into(),
             port,
+        }
+    }
+
+    #[test]
+    fn deny_blocks_are_written_as_deno_takes_them() {
+        let table = [
+            ("127.0.0.0/8", Some("127.0.0.0/8")),
+            ("::1/128", Some("[::1]")),
+            ("fd00:ec2::254/128", Some("[fd00:ec2::254]")),
+            ("fe80::/10", None),
+        ];
+        for (block, want) in table {
+            assert_eq!(deno_deny_form(block).as_deref(), want, "{block}");
         }
     }
 
@@ -233,6 +264,7 @@ mod tests {
                 vec![],
                 vec![
                     "--no-prompt",
+                    "--ignore-env",
                     "--unstable-worker-options",
                     "--allow-read=/wf,/wf/.tentacular/deno,/tmp/p",
                     "--allow-write=/tmp/p",
@@ -244,12 +276,13 @@ mod tests {
                 vec![t("127.0.0.1", 5432), t("nats.internal", 4222)],
                 vec![
                     "--no-prompt",
+                    "--ignore-env",
                     "--unstable-worker-options",
                     "--allow-read=/wf,/wf/.tentacular/deno,/tmp/p",
                     "--allow-write=/tmp/p",
                     "--allow-import",
                     "--allow-net=unix:/tmp/p/protocol.sock,127.0.0.1:5432,nats.internal:4222",
-                    "--deny-net=::1/128,0.0.0.0/8,169.254.0.0/16,fe80::/10,fd00:ec2::254/128,100.100.100.200/32",
+                    "--deny-net=[::1],0.0.0.0/8,169.254.0.0/16,[fd00:ec2::254],100.100.100.200/32",
                 ],
             ),
         ];

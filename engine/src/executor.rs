@@ -18,8 +18,8 @@ use tentacular_sandbox::{
 use crate::node_capabilities;
 use crate::result::{ExecutionResult, NodeResources, NodeTiming, Timing, rfc3339};
 use crate::secrets::Secrets;
-use tentacular_spec::dag::{self, Plan};
 use tentacular_deno::Supervisor;
+use tentacular_spec::dag::{self, Plan};
 use tentacular_spec::{LoadedWorkflow, NodeId};
 
 /// Why a workflow could not be made ready to run. Every node's problem is listed.

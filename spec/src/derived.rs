@@ -384,7 +384,7 @@ pub fn target_of(dep: &Dependency) -> Option<DependencyTarget> {
         });
     }
     Some(DependencyTarget::Host {
-        host: dep.host.clone()?,
+        host: dep.effective_host()?.to_string(),
         port: dep.effective_port()?,
     })
 }

@@ -43,9 +43,17 @@ impl DenoCache {
             out.out(format!(
                 "{} the imports of {} into {}{}",
                 paint(style::OK, "cached"),
-                filled.nodes.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
+                filled
+                    .nodes
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 filled.cache_dir.display(),
-                filled.lock.map(|l| format!(" (lock: {})", l.display())).unwrap_or_default(),
+                filled
+                    .lock
+                    .map(|l| format!(" (lock: {})", l.display()))
+                    .unwrap_or_default(),
             ))?;
         }
         Ok(())

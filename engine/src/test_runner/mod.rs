@@ -82,7 +82,19 @@ pub async fn run(
                 continue;
             }
             if files.is_empty() {
-                results.push(untested(node));
+                // A node that does not even load is broken, fixtures or not.
+                results.push(match runner.load_error(node) {
+                    Some(error) => {
+                        let mut c = TestCase::new(
+                            format!("{node}: load"),
+                            TestKind::Node,
+                            TestStatus::Failed,
+                        );
+                        c.node = Some(node.clone());
+                        fail(c, format!("the node did not load: {error}"))
+                    }
+                    None => untested(node),
+                });
                 continue;
             }
             for file in files {
@@ -322,7 +334,12 @@ async fn pipeline(
         .keys()
         .find_map(|n| runner.deno_missing(n).map(|w| (n, w)))
     {
-        return Ok(skipped_deno("pipeline".into(), TestKind::Pipeline, node, why));
+        return Ok(skipped_deno(
+            "pipeline".into(),
+            TestKind::Pipeline,
+            node,
+            why,
+        ));
     }
     let started = Instant::now();
     let fixture =
