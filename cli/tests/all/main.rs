@@ -17,6 +17,7 @@ mod help;
 mod init;
 mod json_everywhere;
 mod kube_cmds;
+mod postgres_nodes;
 mod record;
 mod secrets;
 mod support;
