@@ -39,7 +39,7 @@ impl Status {
                 paint(style::WARN, "not ready")
             };
             let mut text = format!(
-                "{} {}\n{} {}\n{} {}\n{} {state}\n{} {}/{}\n",
+                "{} {}\n{} {}\n{} {}\n{} {state}\n{} {}/{} ready, {} available\n",
                 h("Workflow: "),
                 s.name,
                 h("Namespace:"),
@@ -48,9 +48,13 @@ impl Status {
                 s.version,
                 h("Status:   "),
                 h("Replicas: "),
-                s.available,
-                s.replicas
+                s.readiness.ready,
+                s.replicas,
+                s.available
             );
+            if let Some(a) = &s.autoscale {
+                text.push_str(&format!("{} {a}\n", h("Autoscale:")));
+            }
             if !s.readiness.done {
                 text.push_str(&format!("{} {}\n", h("Rollout:  "), s.readiness));
             }

@@ -51,7 +51,8 @@ pub use profile::{
 };
 pub use run::{RunOptions, RunOutcome, RunVia};
 pub use status::{
-    CronJobInfo, EventInfo, PodInfo, Readiness, StatusDetail, WorkflowStatus, WorkflowSummary,
+    AutoscaleStatus, CronJobInfo, EventInfo, PodInfo, Readiness, StatusDetail, WorkflowStatus,
+    WorkflowSummary,
 };
 pub use undeploy::UndeployReport;
 pub use versions::{CodeVersion, to_keep};

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::api::core::v1::{Container, Event, Pod};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -161,9 +162,79 @@ pub struct WorkflowStatus {
     pub available: i32,
     /// Rollout details.
     pub readiness: Readiness,
+    /// The HorizontalPodAutoscaler's view, when the workflow has `deployment.autoscale`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<AutoscaleStatus>,
     /// With `--detail`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<StatusDetail>,
+}
+
+/// What the workflow's HorizontalPodAutoscaler reports: its bounds, the replicas it sees and
+/// wants, and the engine pods' average CPU against its target.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoscaleStatus {
+    /// `minReplicas`.
+    pub min: i32,
+    /// `maxReplicas`.
+    pub max: i32,
+    /// Replicas the autoscaler last saw.
+    pub current_replicas: i32,
+    /// Replicas the autoscaler last asked for.
+    pub desired_replicas: i32,
+    /// Target average CPU utilisation, in percent of the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_target_percent: Option<i32>,
+    /// Current average CPU utilisation, once the metrics server has reported one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_current_percent: Option<i32>,
+}
+
+impl AutoscaleStatus {
+    fn of(h: &HorizontalPodAutoscaler) -> AutoscaleStatus {
+        let spec = h.spec.clone().unwrap_or_default();
+        let status = h.status.clone().unwrap_or_default();
+        let cpu_target_percent = spec
+            .metrics
+            .iter()
+            .flatten()
+            .filter_map(|m| m.resource.as_ref())
+            .find(|r| r.name == "cpu")
+            .and_then(|r| r.target.average_utilization);
+        let cpu_current_percent = status
+            .current_metrics
+            .iter()
+            .flatten()
+            .filter_map(|m| m.resource.as_ref())
+            .find(|r| r.name == "cpu")
+            .and_then(|r| r.current.average_utilization);
+        AutoscaleStatus {
+            min: spec.min_replicas.unwrap_or(1),
+            max: spec.max_replicas,
+            current_replicas: status.current_replicas.unwrap_or(0),
+            desired_replicas: status.desired_replicas,
+            cpu_target_percent,
+            cpu_current_percent,
+        }
+    }
+}
+
+impl fmt::Display for AutoscaleStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} current, {} desired (min {}, max {})",
+            self.current_replicas, self.desired_replicas, self.min, self.max
+        )?;
+        let percent = |p: Option<i32>| p.map_or_else(|| "unknown".to_string(), |p| format!("{p}%"));
+        write!(
+            f,
+            "; CPU {} of {} target",
+            percent(self.cpu_current_percent),
+            percent(self.cpu_target_percent)
+        )
+    }
 }
 
 /// The `--detail` part of [`WorkflowStatus`].

@@ -5,13 +5,15 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Event, Pod, Service};
 use kube::Api;
 use kube::api::ListParams;
 
 use super::{
-    CronJobInfo, EventInfo, PodInfo, Readiness, StatusDetail, WorkflowStatus, WorkflowSummary,
+    AutoscaleStatus, CronJobInfo, EventInfo, PodInfo, Readiness, StatusDetail, WorkflowStatus,
+    WorkflowSummary,
 };
 use crate::cluster::{Cluster, Object};
 use crate::error::{Error, Result};
@@ -78,6 +80,7 @@ impl Cluster {
         let d = self.get_deployment(namespace, name).await?;
         let s = WorkflowSummary::of(&d);
         let readiness = Readiness::of(&d);
+        let autoscale = self.autoscaler(namespace, name).await?;
         let detail = if detail {
             Some(self.detail(namespace, name, &d).await?)
         } else {
@@ -91,8 +94,17 @@ impl Cluster {
             replicas: s.replicas,
             available: s.available,
             readiness,
+            autoscale: autoscale.as_ref().map(AutoscaleStatus::of),
             detail,
         })
+    }
+
+    /// The workflow's HorizontalPodAutoscaler (named after it), if it has one.
+    async fn autoscaler(&self, ns: &str, name: &str) -> Result<Option<HorizontalPodAutoscaler>> {
+        let api: Api<HorizontalPodAutoscaler> = Api::namespaced(self.client.clone(), ns);
+        api.get_opt(name)
+            .await
+            .map_err(|e| self.err("get", "horizontalpodautoscalers.autoscaling", Some(ns), e))
     }
 
     async fn detail(&self, ns: &str, name: &str, d: &Deployment) -> Result<StatusDetail> {

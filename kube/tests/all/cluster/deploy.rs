@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use kube::api::{ListParams, PostParams};
+use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Resource};
 use serde_json::json;
 use tentacular_kube::Error;
@@ -641,6 +642,38 @@ async fn autoscale_makes_an_hpa_and_a_pdb_that_the_api_server_admits() {
         matches!(replicas, Some(1..=5)),
         "the server defaults what the apply leaves out, the HPA owns it then: {replicas:?}"
     );
+    // `status` reports the autoscaler: its bounds and target before any metric arrives, then
+    // what it reports (testenv runs no HPA controller: its status is written here, as the
+    // controller would).
+    let st = c.status(&ns, "word-counter", false).await.unwrap();
+    let a = st
+        .autoscale
+        .expect("status of an autoscaled workflow shows its HPA");
+    assert_eq!((a.min, a.max, a.cpu_target_percent), (2, 5, Some(70)));
+    assert_eq!(a.cpu_current_percent, None);
+    let hpa: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), &ns);
+    let reported = json!({"status": {
+        "currentReplicas": 3, "desiredReplicas": 4,
+        "currentMetrics": [{"type": "Resource", "resource": {
+            "name": "cpu", "current": {"averageUtilization": 91, "averageValue": "455m"}}}]
+    }});
+    hpa.patch_status(
+        "word-counter",
+        &PatchParams::default(),
+        &Patch::Merge(&reported),
+    )
+    .await
+    .expect("patch HPA status");
+    let a = c
+        .status(&ns, "word-counter", false)
+        .await
+        .unwrap()
+        .autoscale
+        .unwrap();
+    assert_eq!(
+        a.to_string(),
+        "3 current, 4 desired (min 2, max 5); CPU 91% of 70% target"
+    );
     // Back to a fixed single pod: both scaling objects are pruned.
     input.autoscale = None;
     let r = c
@@ -654,6 +687,11 @@ async fn autoscale_makes_an_hpa_and_a_pdb_that_the_api_server_admits() {
     assert_eq!(
         action_of(&r, "PodDisruptionBudget", "word-counter"),
         Action::Pruned
+    );
+    let st = c.status(&ns, "word-counter", false).await.unwrap();
+    assert_eq!(
+        st.autoscale, None,
+        "a fixed-size workflow has no autoscaler to show"
     );
     input.replicas = Some(2);
     c.apply(&manifests::build(&input).unwrap(), &ApplyOptions::default())
