@@ -192,9 +192,9 @@ pub struct AutoscaleStatus {
 }
 
 impl AutoscaleStatus {
-    fn of(h: &HorizontalPodAutoscaler) -> AutoscaleStatus {
-        let spec = h.spec.clone().unwrap_or_default();
-        let status = h.status.clone().unwrap_or_default();
+    fn of(h: HorizontalPodAutoscaler) -> AutoscaleStatus {
+        let spec = h.spec.unwrap_or_default();
+        let status = h.status.unwrap_or_default();
         let cpu_target_percent = spec
             .metrics
             .iter()

@@ -80,7 +80,10 @@ impl Cluster {
         let d = self.get_deployment(namespace, name).await?;
         let s = WorkflowSummary::of(&d);
         let readiness = Readiness::of(&d);
-        let autoscale = self.autoscaler(namespace, name).await?;
+        let autoscale = self
+            .autoscaler(namespace, name)
+            .await?
+            .map(AutoscaleStatus::of);
         let detail = if detail {
             Some(self.detail(namespace, name, &d).await?)
         } else {
@@ -94,7 +97,7 @@ impl Cluster {
             replicas: s.replicas,
             available: s.available,
             readiness,
-            autoscale: autoscale.as_ref().map(AutoscaleStatus::of),
+            autoscale,
             detail,
         })
     }
