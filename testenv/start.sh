@@ -385,6 +385,22 @@ API_OK_EXTRA=409 api admin POST "/apis/rbac.authorization.k8s.io/v1/namespaces/$
     "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"tentacular-restricted"},
     "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"restricted"}]}' >/dev/null
 
+# ---------------------------------------------------------------- the API server's own address
+
+# A real API server publishes where it listens in the EndpointSlice `kubernetes` of
+# `default` (tntc deploy reads it for the egress rule of a `kubernetes` dependency). This one
+# listens on loopback, which EndpointSlice validation refuses, so its endpoint reconciler is
+# off (--endpoint-reconciler-type=none) and this stand-in slice carries 192.0.2.1 (TEST-NET-1,
+# RFC 5737) on the real port: data in a NetworkPolicy, never dialled (docs/testing.md).
+log "publishing the stand-in EndpointSlice default/kubernetes (192.0.2.1:$API_PORT)"
+API_OK_EXTRA=409 api admin POST /apis/discovery.k8s.io/v1/namespaces/default/endpointslices \
+  "{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSlice\",
+    \"metadata\":{\"name\":\"kubernetes\",\"labels\":{\"kubernetes.io/service-name\":\"kubernetes\",
+      \"endpointslice.kubernetes.io/managed-by\":\"tentacular-testenv\"}},
+    \"addressType\":\"IPv4\",
+    \"endpoints\":[{\"addresses\":[\"192.0.2.1\"],\"conditions\":{\"ready\":true}}],
+    \"ports\":[{\"name\":\"https\",\"port\":$API_PORT,\"protocol\":\"TCP\"}]}" >/dev/null
+
 # ---------------------------------------------------------------- kwok mode
 
 if [[ "$KWOK" == 1 ]]; then

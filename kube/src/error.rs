@@ -117,6 +117,20 @@ pub enum Error {
         message: String,
     },
 
+    /// The API server's addresses, which a `kubernetes` dependency's egress rule lists, could
+    /// not be read.
+    #[error(
+        "cannot read the API server's addresses for the egress rule of the workflow's \
+         `kubernetes` dependency: {message}\n  hint: tntc reads the `kubernetes` Service and \
+         EndpointSlice of namespace default; bind the deployer to the \
+         `tentacular-deployer-api-server` Role there (deploy/rbac/deployer-role.yaml; \
+         `tntc cluster install --deployer-sa` does it for a service account)"
+    )]
+    ApiServerAddresses {
+        /// What went wrong (the first line of the underlying error).
+        message: String,
+    },
+
     /// No workflow of that name is deployed in the namespace.
     #[error(
         "workflow {name:?} is not deployed in namespace {namespace:?}\n  hint: `tntc list -n \

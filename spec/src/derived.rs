@@ -104,6 +104,10 @@ pub enum EgressKind {
     Host,
     /// An address range.
     Cidr,
+    /// The cluster's own API server (a `kubernetes` dependency that names no other host):
+    /// its addresses are known only in the cluster, so whoever enforces the rule looks them
+    /// up there (`tntc deploy` reads the `kubernetes` Service and EndpointSlice of `default`).
+    ApiServer,
 }
 
 /// One outbound rule: `host:port/PROTO`.
@@ -143,10 +147,14 @@ pub fn egress_rules(workflow: &Workflow) -> Vec<EgressRule> {
     for (name, dep) in dependencies(workflow) {
         match target_of(dep) {
             Some(DependencyTarget::Host { host, port }) => out.push(EgressRule {
+                kind: if dep.protocol == Protocol::Kubernetes && host == Protocol::KUBERNETES_HOST {
+                    EgressKind::ApiServer
+                } else {
+                    EgressKind::Host
+                },
                 host,
                 port: Some(port),
                 protocol: Some(IpProtocol::Tcp),
-                kind: EgressKind::Host,
                 dependency: Some(name.clone()),
             }),
             Some(DependencyTarget::Cidr { cidr, ports }) => {
@@ -452,6 +460,41 @@ contract:
                 "0.0.0.0/0:443/TCP",
                 "10.1.0.0/16 (all ports)",
                 "10.2.0.0/16:5432/TCP",
+            ]
+        );
+    }
+
+    #[test]
+    fn kubernetes_dependency_is_the_api_server_unless_it_names_another_host() {
+        let wf = parse(
+            r#"
+name: t
+version: "1.0"
+triggers: [{type: manual}]
+nodes: {a: {path: ./a.ts, description: a, uses: [cluster, other]}}
+deployment: {serviceAccount: {create: true}}
+contract:
+  version: "1"
+  dependencies:
+    cluster: {protocol: kubernetes}
+    other: {protocol: kubernetes, host: api.other-cluster.example.com, port: 6443}
+"#,
+        );
+        let kinds: Vec<(EgressKind, String)> = egress_rules(&wf)
+            .into_iter()
+            .map(|r| (r.kind, r.to_string()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (
+                    EgressKind::Host,
+                    "api.other-cluster.example.com:6443/TCP".to_string()
+                ),
+                (
+                    EgressKind::ApiServer,
+                    "kubernetes.default.svc:443/TCP".to_string()
+                ),
             ]
         );
     }

@@ -90,12 +90,13 @@ impl Deploy {
         for n in &notes {
             warn(out, n)?;
         }
-        let mut m = manifests::build(&input)?;
-        for w in &m.warnings {
-            warn(out, w)?;
-        }
-
         if self.dry_run {
+            // Offline: what only the cluster knows (the API server's addresses) is left out,
+            // with a warning.
+            let mut m = manifests::build(&input)?;
+            for w in &m.warnings {
+                warn(out, w)?;
+            }
             m.redact_secrets();
             if out.json() {
                 return out.json_value(&m.to_json()?);
@@ -107,6 +108,11 @@ impl Deploy {
         let rt = runtime()?;
         rt.block_on(async {
             let cluster = connect(&resolved).await?;
+            cluster.complete_input(&mut input).await?;
+            let m = manifests::build(&input)?;
+            for w in &m.warnings {
+                warn(out, w)?;
+            }
             if !out.json() {
                 out.err(format!(
                     "Deploying {} {} to namespace {} on {} (image {}, runtime class {})",

@@ -76,6 +76,7 @@ impl Rollback {
                 git_sha: version.git_sha.clone(),
                 source: version.source.clone(),
             };
+            cluster.complete_input(&mut input).await?;
             let m = manifests::build(&input)?;
             let rebuilt = m.code.metadata.name.clone().unwrap_or_default();
             if rebuilt != version.config_map {

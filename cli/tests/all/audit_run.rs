@@ -104,7 +104,7 @@ fn audit_passes_after_deploy_and_fails_once_the_network_policy_is_deleted() {
     assert_eq!(v["passed"], true);
     assert_eq!(v["name"], "word-counter");
     assert_eq!(v["namespace"], ns.as_str());
-    assert_eq!(v["checks"].as_array().unwrap().len(), 4, "{v}");
+    assert_eq!(v["checks"].as_array().unwrap().len(), 5, "{v}");
 
     delete_network_policy(&kc, &ns, "word-counter-netpol");
     let o = tntc(&["audit", wcs, "-n", &ns]);

@@ -119,7 +119,9 @@ fn install_with_a_deployer_service_account() {
                 format!("Namespace/{ns}"),
                 "ServiceAccount/ci",
                 "Role/tentacular-deployer",
-                "RoleBinding/tentacular-deployer-ci"
+                "Role/tentacular-deployer-api-server (namespace default)",
+                "RoleBinding/tentacular-deployer-ci",
+                format!("RoleBinding/tentacular-deployer-api-server-{ns}-ci (namespace default)"),
             ])
         );
     }

@@ -1,7 +1,10 @@
 //! A `kubernetes` dependency against the real API server of `testenv/`: a node reads pods as
 //! the workflow's service account (a real ServiceAccount, Role and TokenRequest), the token
 //! never reaches the node, RBAC is the service account's (not the admin's), and the mounted
-//! CA is trusted for that dependency only.
+//! CA is trusted for that dependency only; and, through the `tntc` binary, the deploy of
+//! `example-workflows/cluster-health-collector`: `cluster check --workflow` covers its
+//! ClusterRole and the read of the API server's addresses, and its NetworkPolicy lets the
+//! engine reach the API server's Service and endpoint addresses.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,7 +22,9 @@ use tentacular_sandbox::fetch::net::NetTransport;
 use tentacular_sandbox::{Sandbox, SandboxConfig};
 use tentacular_spec::Workflow;
 
-use crate::support::{admin_kubeconfig, tempdir, unique_namespace, write};
+use crate::support::{
+    admin_kubeconfig, install_namespace, tempdir, tntc_env, unique_namespace, write,
+};
 
 const NODE: &str = r#"
 export default async function run(ctx) {
@@ -209,4 +214,99 @@ contract:
         .delete(&ns, &Default::default())
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_health_collector_deploys_with_egress_to_the_api_server() {
+    let test = "cluster_health_collector_deploys_with_egress_to_the_api_server";
+    let Some(kubeconfig) = admin_kubeconfig(test) else {
+        return;
+    };
+    let (client, _, _) = admin(&kubeconfig).await;
+    let chc = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../example-workflows/cluster-health-collector");
+    let chc = chc.to_str().unwrap();
+    let tmp = tempdir();
+    let ns = unique_namespace("chc");
+    let tntc = |args: &[&str]| tntc_env(tmp.path(), Some(&kubeconfig), args);
+
+    // Offline, the rule cannot be written: said, not silently left out.
+    let o = tntc(&["deploy", chc, "-n", &ns, "--dry-run"]);
+    assert_eq!(o.code(), 0, "{}", o.transcript());
+    assert!(
+        o.stderr().contains("no egress to the API server"),
+        "{}",
+        o.transcript()
+    );
+
+    install_namespace(tmp.path(), &kubeconfig, &ns);
+    let o = tntc(&[
+        "cluster",
+        "check",
+        "--workflow",
+        chc,
+        "-n",
+        &ns,
+        "-o",
+        "json",
+    ]);
+    let v = o.json();
+    let status = |name: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .map(|c| c["status"].clone())
+    };
+    assert_eq!(
+        status("Workflow RBAC (ClusterRole)"),
+        Some(json!("pass")),
+        "{v}"
+    );
+    assert_eq!(status("API server addresses"), Some(json!("pass")), "{v}");
+
+    let o = tntc(&[
+        "deploy",
+        chc,
+        "-n",
+        &ns,
+        "--image",
+        "tentacular-engine:test",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.code(), 0, "{}", o.transcript());
+    let svc: k8s_openapi::api::core::v1::Service = Api::namespaced(client.clone(), "default")
+        .get("kubernetes")
+        .await
+        .unwrap();
+    let cluster_ip = svc.spec.unwrap().cluster_ip.unwrap();
+    let np: k8s_openapi::api::networking::v1::NetworkPolicy = Api::namespaced(client.clone(), &ns)
+        .get("cluster-health-collector-netpol")
+        .await
+        .unwrap();
+    let egress = serde_json::to_value(np.spec.unwrap().egress.unwrap()).unwrap();
+    let has = |cidr: String, port: u16| {
+        egress.as_array().unwrap().iter().any(|r| {
+            r["to"][0]["ipBlock"]["cidr"] == json!(cidr)
+                && r["ports"][0]["port"] == json!(port)
+                && r["to"][0]["ipBlock"].get("except").is_none()
+        })
+    };
+    assert!(has(format!("{cluster_ip}/32"), 443), "{egress:#}");
+    let api_port: u16 = url::Url::parse(&admin(&kubeconfig).await.1)
+        .unwrap()
+        .port()
+        .unwrap();
+    // testenv's stand-in EndpointSlice: the real port, a documentation address (testenv/start.sh).
+    assert!(has("192.0.2.1/32".into(), api_port), "{egress:#}");
+
+    let o = tntc(&["audit", chc, "-n", &ns, "-o", "json"]);
+    let v = o.json();
+    let netpol = &v["checks"][0];
+    assert_eq!(netpol["status"], "pass", "{v}");
+
+    let o = tntc(&["undeploy", "cluster-health-collector", "-n", &ns, "-y"]);
+    assert_eq!(o.code(), 0, "{}", o.transcript());
 }

@@ -48,7 +48,7 @@ impl AuditReport {
     }
 }
 
-fn check(name: String, problems: Vec<String>, ok: &str) -> AuditCheck {
+pub(super) fn check(name: String, problems: Vec<String>, ok: &str) -> AuditCheck {
     AuditCheck {
         name,
         status: if problems.is_empty() {
@@ -72,7 +72,7 @@ fn json_set<T: Serialize>(items: &[T]) -> BTreeSet<String> {
         .collect()
 }
 
-fn diff_rules<T: Serialize>(what: &str, want: &[T], live: &[T], out: &mut Vec<String>) {
+pub(super) fn diff_rules<T: Serialize>(what: &str, want: &[T], live: &[T], out: &mut Vec<String>) {
     let (w, l) = (json_set(want), json_set(live));
     for missing in w.difference(&l) {
         out.push(format!("{what} rule missing: {missing}"));
@@ -91,6 +91,12 @@ pub(crate) fn hardening_problems(live: &PodSpec, want: &PodSpec) -> Vec<String> 
         p.push(format!(
             "runtimeClassName is {:?}, expected {:?}",
             live.runtime_class_name, want.runtime_class_name
+        ));
+    }
+    if live.service_account_name != want.service_account_name {
+        p.push(format!(
+            "serviceAccountName is {:?}, expected {:?}",
+            live.service_account_name, want.service_account_name
         ));
     }
     if live.automount_service_account_token != want.automount_service_account_token {
@@ -170,9 +176,13 @@ pub(crate) fn hardening_problems(live: &PodSpec, want: &PodSpec) -> Vec<String> 
 impl Cluster {
     /// Compares the live objects of `input`'s workflow with what [`manifests::build`] derives
     /// from it: the NetworkPolicy's rules, the Secret's services and keys
-    /// ([`DeployInput::required_secrets`]), the CronJobs, and the Deployment's hardening.
+    /// ([`DeployInput::required_secrets`]), the CronJobs, the Deployment's hardening, and the
+    /// service account with its Role/ClusterRole rules and bindings.
     /// Values of secrets are never read into the report.
     pub async fn audit(&self, input: &DeployInput) -> Result<AuditReport> {
+        let mut input = input.clone();
+        self.complete_input(&mut input).await?;
+        let input = &input;
         let want = manifests::build(input)?;
         let ns = input.namespace.as_str();
         let checks = vec![
@@ -180,6 +190,7 @@ impl Cluster {
             self.audit_secret(ns, input).await?,
             self.audit_cron(ns, &want).await?,
             self.audit_deployment(ns, &want).await?,
+            self.audit_access(ns, &want).await?,
         ];
         Ok(AuditReport {
             name: input.name.clone(),

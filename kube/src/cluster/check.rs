@@ -1,18 +1,15 @@
 //! `cluster check`: is this cluster/namespace ready for `tntc deploy`, and may the current
 //! user do everything deploy/undeploy/run/logs/status/audit need?
 
-use futures::{StreamExt, stream};
-use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
-};
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::node::v1::RuntimeClass;
 use kube::Api;
-use kube::api::{Patch, PatchParams, PostParams};
+use kube::api::{Patch, PatchParams};
 use serde::Serialize;
 
 use super::Cluster;
 use super::apply::FIELD_MANAGER;
+use super::grant_check::Access;
 use super::install::gvisor_runtime_class;
 use super::permissions::{Permission, required_permissions};
 use crate::error::{Error, Result, status_code};
@@ -37,6 +34,13 @@ pub struct CheckOptions {
     /// RuntimeClass `gvisor` (handler `runsc`) when that is the class deploys ask for.
     /// Permissions, secrets and other runtime classes are never created. By default, `false`.
     pub fix: bool,
+    /// The rules a workflow's `deployment.rbac` grants: the deployer must hold each (or may
+    /// escalate and bind roles), and with `clusterRole: true` manage the cluster-scoped
+    /// objects. By default, none (not checked).
+    pub rbac: Option<tentacular_spec::Rbac>,
+    /// Whether a workflow has a `kubernetes` dependency: deploy then reads the API server's
+    /// addresses, which the deployer must be allowed to. By default, `false` (not checked).
+    pub needs_api_server: bool,
 }
 
 impl CheckOptions {
@@ -47,6 +51,8 @@ impl CheckOptions {
             runtime_class: RuntimeClassChoice::default(),
             secret_names: Vec::new(),
             fix: false,
+            rbac: None,
+            needs_api_server: false,
         }
     }
 }
@@ -82,7 +88,11 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    fn new(name: impl Into<String>, status: CheckStatus, message: impl Into<String>) -> Self {
+    pub(super) fn new(
+        name: impl Into<String>,
+        status: CheckStatus,
+        message: impl Into<String>,
+    ) -> Self {
         CheckResult {
             name: name.into(),
             status,
@@ -91,7 +101,7 @@ impl CheckResult {
             missing: Vec::new(),
         }
     }
-    fn fix(mut self, remediation: impl Into<String>) -> Self {
+    pub(super) fn fix(mut self, remediation: impl Into<String>) -> Self {
         self.remediation = Some(remediation.into());
         self
     }
@@ -156,7 +166,15 @@ impl Cluster {
         // 4. RBAC.
         checks.push(self.check_rbac(ns).await?);
 
-        // 5. Secrets.
+        // 5. What this workflow grants or reads beyond the namespace.
+        if let Some(rbac) = &opts.rbac {
+            checks.push(self.check_granted_rules(ns, rbac).await?);
+        }
+        if opts.needs_api_server {
+            checks.push(self.check_api_server_read().await?);
+        }
+
+        // 6. Secrets.
         let secrets: Api<Secret> = Api::namespaced(self.client.clone(), ns);
         if opts.secret_names.is_empty() {
             checks.push(CheckResult::new(
@@ -315,51 +333,16 @@ impl Cluster {
     /// Asks the API server, one SelfSubjectAccessReview per [`required_permissions`] entry,
     /// which of them the current user lacks in `namespace`.
     pub async fn missing_permissions(&self, namespace: &str) -> Result<Vec<Permission>> {
-        let api: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
         let perms = required_permissions();
-        let answers: Vec<Result<(Permission, bool)>> = stream::iter(perms)
-            .map(|p| {
-                let api = api.clone();
-                async move {
-                    let review = SelfSubjectAccessReview {
-                        spec: SelfSubjectAccessReviewSpec {
-                            resource_attributes: Some(ResourceAttributes {
-                                namespace: Some(namespace.into()),
-                                group: Some(p.group.into()),
-                                resource: Some(p.resource.into()),
-                                subresource: p.subresource.map(str::to_string),
-                                verb: Some(p.verb.into()),
-                                ..ResourceAttributes::default()
-                            }),
-                            non_resource_attributes: None,
-                        },
-                        ..SelfSubjectAccessReview::default()
-                    };
-                    let r = api
-                        .create(&PostParams::default(), &review)
-                        .await
-                        .map_err(|e| {
-                            self.err(
-                                "create",
-                                "selfsubjectaccessreviews.authorization.k8s.io",
-                                None,
-                                e,
-                            )
-                        })?;
-                    Ok((p, r.status.is_some_and(|s| s.allowed)))
-                }
-            })
-            .buffered(8)
-            .collect()
-            .await;
-        let mut missing = Vec::new();
-        for a in answers {
-            let (p, allowed) = a?;
-            if !allowed {
-                missing.push(p);
-            }
-        }
-        Ok(missing)
+        let wanted = perms
+            .iter()
+            .map(|p| Access::of(p, Some(namespace), None))
+            .collect();
+        let denied = self.denied(wanted).await?;
+        Ok(perms
+            .into_iter()
+            .filter(|p| denied.contains(&Access::of(p, Some(namespace), None)))
+            .collect())
     }
 
     async fn check_rbac(&self, ns: &str) -> Result<CheckResult> {

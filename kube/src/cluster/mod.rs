@@ -18,9 +18,12 @@
 //! # Ok(()) }
 //! ```
 
+mod api_server;
 mod apply;
 mod audit;
+mod audit_access;
 mod check;
+mod grant_check;
 mod install;
 mod logs;
 mod permissions;
@@ -37,11 +40,13 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use crate::error::{Attempt, Error, Result, classify};
 
+pub use api_server::{API_SERVER_NAMESPACE, API_SERVER_OBJECT, api_server_permissions};
 pub use apply::{Action, ApplyOptions, ApplyReport, FIELD_MANAGER, ObjectChange};
 pub use audit::{AuditCheck, AuditReport};
 pub use check::{CheckOptions, CheckReport, CheckResult, CheckStatus};
 pub use install::{
-    DEPLOYER_ROLE, InstallOptions, InstallReport, deployer_rbac, gvisor_runtime_class,
+    DEPLOYER_API_SERVER_ROLE, DEPLOYER_ROLE, DeployerRbac, InstallOptions, InstallReport,
+    deployer_rbac, gvisor_runtime_class,
 };
 pub use logs::{LogOptions, LogStream};
 pub use permissions::{Permission, required_permissions};

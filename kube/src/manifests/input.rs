@@ -36,6 +36,13 @@ pub struct DeployInput {
     pub egress: Vec<HostEgress>,
     /// Outbound rules for address ranges (dynamic targets, `networkPolicy.additionalEgress`).
     pub cidr_egress: Vec<CidrEgress>,
+    /// Whether a `kubernetes` dependency needs the cluster's API server (set by
+    /// [`DeployInput::add_contract`]). By default, false.
+    pub needs_api_server: bool,
+    /// Where the API server is, as the cluster says ([`crate::cluster::Cluster::api_server_egress`]):
+    /// the NetworkPolicy's egress to it when [`DeployInput::needs_api_server`]. `None` (the
+    /// default, e.g. offline in `deploy --dry-run`) leaves that rule out, with a warning.
+    pub api_server_egress: Option<Vec<CidrEgress>>,
     /// Extra sources allowed to reach port 8080, as CIDRs — e.g. the API server's addresses so
     /// that `tntc run` through the service proxy passes the NetworkPolicy. By default, empty.
     pub proxy_ingress_cidrs: Vec<String>,
@@ -106,6 +113,8 @@ impl DeployInput {
             webhook_namespaces: Vec::new(),
             egress: Vec::new(),
             cidr_egress: Vec::new(),
+            needs_api_server: false,
+            api_server_egress: None,
             proxy_ingress_cidrs: Vec::new(),
             secrets: None,
             required_secrets: Vec::new(),
@@ -172,7 +181,8 @@ impl DeployInput {
     }
 
     /// Takes the egress rules and the secrets a contract implies. Returns notes for the user:
-    /// the rules a NetworkPolicy cannot express.
+    /// the rules a NetworkPolicy cannot express. A `kubernetes` dependency sets
+    /// [`DeployInput::needs_api_server`]; its addresses are the cluster's to tell.
     pub fn add_contract(&mut self, derived: &Derived) -> Vec<String> {
         let mut notes = Vec::new();
         for r in &derived.egress {
@@ -188,6 +198,8 @@ impl DeployInput {
                      declare a port (or a CIDR in networkPolicy.additionalEgress)",
                     r.host
                 )),
+                // Its addresses come from the cluster (`api_server_egress`).
+                (EgressKind::ApiServer, _) => self.needs_api_server = true,
                 (EgressKind::Cidr, port) => self.cidr_egress.push(CidrEgress {
                     cidr: r.host.clone(),
                     ports: port

@@ -61,6 +61,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub use access::cluster_role_name;
 pub use code::{CODE_SIZE_LIMIT, flatten_key};
 pub use input::*;
 pub use object_ref::ObjectRef;
@@ -309,6 +310,14 @@ pub fn build(input: &DeployInput) -> Result<Manifests> {
         warnings.push(format!(
             "gVisor is disabled for {}: its nodes run on the node's default container runtime, \
              sharing the host kernel (remove `--runtime-class none` to restore the sandbox)",
+            input.name
+        ));
+    }
+    if input.needs_api_server && input.api_server_egress.is_none() {
+        warnings.push(format!(
+            "the NetworkPolicy of {} has no egress to the API server yet: a `kubernetes` \
+             dependency's rule lists the cluster's API server addresses, which `tntc deploy` \
+             reads from the cluster (this output was made without it)",
             input.name
         ));
     }

@@ -3,7 +3,8 @@
 //! Egress: DNS to kube-dns; in-cluster services (`<svc>.<ns>.svc.cluster.local`) by namespace
 //! and port; external hosts as "public addresses on that port" (a NetworkPolicy cannot name
 //! hosts — the host names go into the `tentacular.dev/intended-hosts` annotation, and the
-//! sandbox enforces the exact hosts); CIDR rules as given. Ingress to 8080: trigger pods,
+//! sandbox enforces the exact hosts); CIDR rules as given; the API server (a `kubernetes`
+//! dependency) at the addresses the cluster reported for it. Ingress to 8080: trigger pods,
 //! plus, for webhook workflows, the namespace's pods and the listed webhook namespaces.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -168,6 +169,27 @@ pub(super) fn network_policy(input: &DeployInput) -> Result<NetworkPolicy> {
         });
     }
 
+    if input.needs_api_server {
+        let mut api = input.api_server_egress.clone().unwrap_or_default();
+        api.sort();
+        api.dedup();
+        for c in &api {
+            if !valid_cidr(&c.cidr) || c.ports.is_empty() {
+                return Err(Error::InvalidInput {
+                    field: "API server egress".into(),
+                    message: format!(
+                        "{:?} with ports {:?} is not one address on a port",
+                        c.cidr, c.ports
+                    ),
+                });
+            }
+            egress.push(NetworkPolicyEgressRule {
+                to: Some(vec![ip_peer(&c.cidr, &[])]),
+                ports: Some(c.ports.iter().map(|p| port(p.port, p.protocol)).collect()),
+            });
+        }
+    }
+
     let engine_port = || Some(vec![port(ENGINE_PORT, IpProtocol::Tcp)]);
     let mut from = vec![NetworkPolicyPeer {
         pod_selector: Some(match_labels(&[(LABEL_ROLE, ROLE_TRIGGER)])),
@@ -303,6 +325,79 @@ mod tests {
             .clone()
             .unwrap();
         assert_eq!(from.len(), 3);
+    }
+
+    #[test]
+    fn api_server_egress_goes_to_the_addresses_the_cluster_gave() {
+        let mut i = input();
+        let tcp = |port| PortRule {
+            port,
+            protocol: IpProtocol::Tcp,
+        };
+        i.needs_api_server = true;
+        assert_eq!(
+            network_policy(&i)
+                .unwrap()
+                .spec
+                .unwrap()
+                .egress
+                .unwrap()
+                .len(),
+            1,
+            "unknown addresses: no rule (build warns)"
+        );
+        i.api_server_egress = Some(vec![
+            CidrEgress {
+                cidr: "172.18.0.2/32".into(),
+                ports: vec![tcp(6443)],
+            },
+            CidrEgress {
+                cidr: "10.96.0.1/32".into(),
+                ports: vec![tcp(443)],
+            },
+        ]);
+        let egress = network_policy(&i).unwrap().spec.unwrap().egress.unwrap();
+        let rules: Vec<(String, i32)> = egress[1..]
+            .iter()
+            .map(|r| {
+                let cidr = r.to.as_ref().unwrap()[0]
+                    .ip_block
+                    .as_ref()
+                    .unwrap()
+                    .cidr
+                    .clone();
+                let port = match r.ports.as_ref().unwrap()[0].port {
+                    Some(IntOrString::Int(p)) => p,
+                    _ => unreachable!(),
+                };
+                (cidr, port)
+            })
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ("10.96.0.1/32".to_string(), 443),
+                ("172.18.0.2/32".to_string(), 6443)
+            ]
+        );
+        i.needs_api_server = false;
+        assert_eq!(
+            network_policy(&i)
+                .unwrap()
+                .spec
+                .unwrap()
+                .egress
+                .unwrap()
+                .len(),
+            1,
+            "addresses without a kubernetes dependency open nothing"
+        );
+        i.needs_api_server = true;
+        i.api_server_egress = Some(vec![CidrEgress {
+            cidr: "172.18.0.2/32".into(),
+            ports: vec![],
+        }]);
+        assert!(network_policy(&i).is_err(), "never every port");
     }
 
     #[test]

@@ -37,8 +37,10 @@ pub struct Check {
     #[arg(long = "secret", value_name = "NAME")]
     pub secrets: Vec<String>,
 
-    /// A workflow directory: its `deployment.namespace` applies, and `<wf>-secrets` must exist
-    /// when its contract references secrets it has no local copy of (.secrets.yaml/.secrets/).
+    /// A workflow directory: its `deployment.namespace` applies, `<wf>-secrets` must exist
+    /// when its contract references secrets it has no local copy of (.secrets.yaml/.secrets/),
+    /// the deployer must hold the `deployment.rbac` rules it grants, and, for a `kubernetes`
+    /// dependency, may read the API server's addresses.
     #[arg(long, value_name = "DIR")]
     pub workflow: Option<PathBuf>,
 }
@@ -72,6 +74,13 @@ impl Check {
             if input.secrets.is_none() && !input.required_secrets.is_empty() {
                 opts.secret_names.push(manifests::secret_name(&input.name));
             }
+            // What its deploy grants (rules held by the deployer) and reads (the API server's
+            // addresses) beyond the namespace.
+            opts.rbac = input
+                .rbac
+                .clone()
+                .filter(|_| input.service_account.is_some());
+            opts.needs_api_server = input.needs_api_server;
         }
         opts.secret_names.sort();
         opts.secret_names.dedup();

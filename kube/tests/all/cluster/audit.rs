@@ -27,7 +27,7 @@ async fn audit_detects_tampering() {
 
     let r = c.audit(&input).await.unwrap();
     assert!(r.passed(), "{r:#?}");
-    assert_eq!(r.checks.len(), 4);
+    assert_eq!(r.checks.len(), 5);
     assert!(
         r.checks.iter().all(|c| c.status == CheckStatus::Pass),
         "{r:#?}"

@@ -11,7 +11,7 @@ use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Resource};
 use serde_json::json;
 use tentacular_kube::Error;
-use tentacular_kube::cluster::{Action, ApplyOptions, ApplyReport};
+use tentacular_kube::cluster::{Action, ApplyOptions, ApplyReport, CheckStatus};
 use tentacular_kube::manifests::{self, workload};
 
 use super::test_cluster::{TestCluster, pods_run};
@@ -440,7 +440,7 @@ async fn generated_pods_pass_pod_security_restricted() {
         json!({"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "restricted"}}});
     api.patch(
         &ns,
-        &kube::api::PatchParams::default(),
+        &PatchParams::default(),
         &kube::api::Patch::Merge(&label),
     )
     .await
@@ -746,6 +746,30 @@ async fn a_service_account_with_rules_is_applied_pruned_and_undeployed_with_the_
     let pod = d.spec.unwrap().template.spec.unwrap();
     assert_eq!(pod.service_account_name.as_deref(), Some("word-counter"));
     assert_eq!(pod.automount_service_account_token, Some(true));
+
+    // audit: exactly the declared grants pass; a rule added by hand to the live Role fails.
+    assert!(c.audit(&input).await.unwrap().passed());
+    Api::<k8s_openapi::api::rbac::v1::Role>::namespaced(client.clone(), &ns)
+        .patch(
+            "word-counter",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"rules": [
+                {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]},
+                {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]},
+            ]})),
+        )
+        .await
+        .unwrap();
+    let audit = c.audit(&input).await.unwrap();
+    let access = audit.checks.last().unwrap();
+    assert_eq!(access.status, CheckStatus::Fail, "{audit:#?}");
+    assert!(
+        access
+            .problems
+            .iter()
+            .any(|p| p.starts_with("Role word-counter rule not derived") && p.contains("secrets")),
+        "{access:#?}"
+    );
 
     // The same rules cluster-wide: the Role and its binding are pruned, the cluster-scoped
     // pair is created under a name that carries the namespace.

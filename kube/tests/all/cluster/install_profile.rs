@@ -56,7 +56,11 @@ async fn install_gives_a_deployer_exactly_what_it_needs() {
             format!("Namespace/{ns}"),
             "ServiceAccount/ci-deployer".into(),
             "Role/tentacular-deployer".into(),
-            "RoleBinding/tentacular-deployer-ci-deployer".into()
+            "Role/tentacular-deployer-api-server (namespace default)".into(),
+            "RoleBinding/tentacular-deployer-ci-deployer".into(),
+            format!(
+                "RoleBinding/tentacular-deployer-api-server-{ns}-ci-deployer (namespace default)"
+            ),
         ]
     );
     let rc: RuntimeClass = Api::all(tc.cluster.client().clone())
@@ -85,6 +89,8 @@ async fn install_gives_a_deployer_exactly_what_it_needs() {
         .find(|c| c.name == "RBAC permissions")
         .unwrap();
     assert!(rbac.missing.is_empty(), "{rbac:?}");
+    // The second Role lets it read where the API server is (a `kubernetes` dependency).
+    assert!(!sa.api_server_egress().await.unwrap().is_empty());
     let input = word_counter(&ns);
     let a = sa
         .apply(&manifests::build(&input).unwrap(), &ApplyOptions::default())

@@ -1,6 +1,7 @@
 //! Tests against a real kube-apiserver (testenv/), a module per topic; [`test_cluster`] connects
 //! to it.
 
+mod api_server;
 mod audit;
 mod check;
 mod deploy;
