@@ -51,6 +51,7 @@ pub mod secrets;
 pub mod serve;
 pub mod server;
 pub mod test_runner;
+pub mod token_refresh;
 pub mod triggers;
 pub mod watch;
 pub mod webhook;

@@ -1,5 +1,5 @@
 //! The startup sequence shared by `tentacular-engine` and `tntc dev`: load, announce, bind,
-//! start the triggers and the watcher. It sits above [`crate::server`], [`crate::triggers`]
+//! start the triggers, the watcher and the token refresh. It sits above [`crate::server`], [`crate::triggers`]
 //! and [`crate::watch`], so that none of them needs to start another.
 
 use std::net::SocketAddr;
@@ -58,7 +58,8 @@ pub struct Started {
 }
 
 /// Loads the workflow, logs its stages, says which triggers are not served, binds the address
-/// and starts cron and the watcher as asked.
+/// and starts cron and the watcher as asked, and the service-account token refresh when a
+/// token is mounted.
 pub async fn start(opts: ServeOptions) -> Result<Started, StartError> {
     let workload = opts.loader.load().await?;
     {
@@ -101,6 +102,12 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartError> {
     if opts.cron {
         crate::triggers::cron::spawn(app.clone());
     }
+    // In a pod with a service account: pick up the token Kubernetes rotates.
+    crate::token_refresh::spawn(
+        app.clone(),
+        opts.loader.clone(),
+        crate::token_refresh::INTERVAL,
+    );
     tracing::info!(
         address = %addr,
         max_in_flight = opts.config.max_in_flight,

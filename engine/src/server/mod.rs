@@ -30,6 +30,7 @@ mod admission;
 mod app;
 mod error;
 pub mod handlers;
+mod loader;
 pub mod local_only;
 mod metrics;
 
@@ -41,10 +42,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 
-pub use app::{
-    App, Loader, Refused, RunEvent, RunSource, Served, WEBHOOK_SECRET_ENV, Workload, WorkloadError,
-};
+pub use app::{App, Refused, RunEvent, RunSource, Served, WEBHOOK_SECRET_ENV, Workload};
 pub use error::{ApiError, ErrorDetail};
+pub use loader::{Loader, WorkloadError};
 
 /// How the server admits work.
 #[derive(Debug, Clone)]

@@ -15,3 +15,4 @@ mod run_examples;
 mod server;
 mod server_binary;
 mod support;
+mod token_refresh;
