@@ -40,6 +40,8 @@ function spawn(node) {
         return send({ type: "log", run: m.run, level: str(m.level), message: str(m.message) });
       case "fetch":
         return send({ type: "fetch", run: m.run, id: Number(m.id), request: m.request, body: m.body ?? null });
+      case "fetch-abort":
+        return send({ type: "fetch-abort", run: m.run, id: Number(m.id) });
       case "result":
         runs.delete(m.run);
         return send({ type: "result", run: m.run, output: str(m.output) });

@@ -54,7 +54,12 @@ async function viaHost(run, target, req) {
   const id = ++nextFetch;
   const answer = new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    if (req.signal) req.signal.addEventListener("abort", () => { pending.delete(id); reject(req.signal.reason); }, { once: true });
+    // Aborted: reject now, and tell the host to drop the request it is making.
+    if (req.signal) req.signal.addEventListener("abort", () => {
+      if (!pending.delete(id)) return;
+      post({ type: "fetch-abort", run, id });
+      reject(req.signal.reason);
+    }, { once: true });
   });
   post({ type: "fetch", run, id, request: { ...target, method: req.method, headers, hasBody }, body: hasBody ? toB64(bytes) : null });
   const m = await answer;

@@ -28,6 +28,8 @@ pub(crate) enum RunEvent {
         request: serde_json::Value,
         body: Option<String>,
     },
+    /// The run's signal aborted request `id`.
+    FetchAbort { id: u64 },
     /// The output (JSON text).
     Result(String),
     /// The node failed.
@@ -296,6 +298,7 @@ impl Routes {
                 request,
                 body,
             } => self.to_run(run, RunEvent::Fetch { id, request, body }),
+            FromChild::FetchAbort { run, id } => self.to_run(run, RunEvent::FetchAbort { id }),
             FromChild::Result { run, output } => self.to_run(run, RunEvent::Result(output)),
             FromChild::Error { run, error } => self.to_run(run, RunEvent::Error(error)),
             FromChild::Crash { node, error } => {

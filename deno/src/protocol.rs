@@ -6,7 +6,7 @@
 //!
 //! Host → child ([`ToChild`]): `load` a node (once per Worker), `run` it with an input, answer
 //! a `fetch`, `stop` a node that overran. Child → host ([`FromChild`]): `ready`, `loaded` /
-//! `load-error`, and per run `log`, `fetch`, then `result` or `error`; `crash` when a Worker
+//! `load-error`, and per run `log`, `fetch` (and `fetch-abort`), then `result` or `error`; `crash` when a Worker
 //! died outside a run, `stopped` when a stop is done. Bodies travel base64-encoded.
 //!
 //! ```text
@@ -130,6 +130,14 @@ pub enum FromChild {
         /// The body, base64, when `request.hasBody`.
         #[serde(default)]
         body: Option<String>,
+    },
+    /// A run no longer wants the answer to request `id` (its `AbortSignal` fired): the host
+    /// drops the request it is making.
+    FetchAbort {
+        /// The run.
+        run: u64,
+        /// The request's id within the run.
+        id: u64,
     },
     /// A run's output, as JSON text.
     Result {

@@ -2,6 +2,7 @@
 //! node has to be killed, and the host side of every run (logs, requests through
 //! [`outbound::perform`], the deadline, the output).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -256,6 +257,8 @@ impl Supervisor {
         let held = HeldBytes::new(limits.memory);
         let slots = Arc::new(Semaphore::new(caps.max_in_flight()));
         let mut fetches: JoinSet<(u64, outbound::Answer)> = JoinSet::new();
+        // The requests still being made, to drop one its `AbortSignal` gives up on.
+        let mut in_flight: HashMap<u64, tokio::task::AbortHandle> = HashMap::new();
         let scrubber = caps.scrubber().clone();
         let result = loop {
             tokio::select! {
@@ -264,12 +267,18 @@ impl Supervisor {
                     Some(RunEvent::Fetch { id, request, body }) => {
                         outcome.stats.fetches += 1;
                         let (caps, held, slots, memory) = (caps.clone(), held.clone(), slots.clone(), limits.memory);
-                        fetches.spawn(async move {
+                        let task = fetches.spawn(async move {
                             let _slot = slots.acquire_owned().await;
                             let body = body.and_then(|b| B64.decode(b).ok()).unwrap_or_default();
                             let desc = serde_json::to_vec(&request).unwrap_or_default();
                             (id, outbound::perform(&caps, &desc, body, memory, &held).await)
                         });
+                        in_flight.insert(id, task);
+                    }
+                    Some(RunEvent::FetchAbort { id }) => {
+                        if let Some(task) = in_flight.remove(&id) {
+                            task.abort();
+                        }
                     }
                     Some(RunEvent::Result(text)) => break output(&text, limits, &scrubber),
                     Some(RunEvent::Error(e)) => break Err(node_error(e, &scrubber)),
@@ -278,6 +287,7 @@ impl Supervisor {
                 },
                 Some(done) = fetches.join_next() => {
                     let Ok((id, answer)) = done else { continue };
+                    in_flight.remove(&id);
                     outcome.events.extend(answer.events);
                     let msg = match answer.result {
                         Ok((meta, body)) => {

@@ -239,3 +239,72 @@ async fn a_broken_node_fails_alone_and_logs_and_errors_come_back() {
         .await;
     assert!(out.result.is_err());
 }
+
+/// A loopback server that accepts one request and never answers; the receiver gets how long
+/// after the request the client closed the connection (or nothing within 5 s).
+fn silent_server() -> (u16, std::sync::mpsc::Receiver<Duration>) {
+    use std::io::Read;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok((mut c, _)) = l.accept() else { return };
+        c.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let start = std::time::Instant::now();
+        let mut buf = [0u8; 4096];
+        while start.elapsed() < Duration::from_secs(5) {
+            // 0 bytes: the client closed; anything else (data, a read timeout): go on.
+            if let Ok(0) = c.read(&mut buf) {
+                let _ = tx.send(start.elapsed());
+                return;
+            }
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aborted_fetch_drops_the_hosts_request_at_once() {
+    let Some(deno) = deno("an_aborted_fetch_drops_the_hosts_request_at_once") else {
+        return;
+    };
+    let (port, closed) = silent_server();
+    // The node goes on for 1.5 s after giving up on the request: the connection must close
+    // when the signal fires, not when the run ends.
+    let src = r#"
+export default async function run(ctx, input) {
+  const t0 = Date.now();
+  let name = "none";
+  try {
+    await fetch(`http://127.0.0.1:${input.port}/slow`, { signal: AbortSignal.timeout(100) });
+  } catch (e) {
+    name = e.name;
+  }
+  const ms = Date.now() - t0;
+  await new Promise((r) => setTimeout(r, 1500));
+  return { name, ms };
+}
+"#;
+    let dir = workflow(&[("f.ts", src)]);
+    let (sup, _) = start(&deno, dir.path(), &[("f", "f.ts")]).await;
+    let out = sup
+        .run(
+            "f",
+            &json!({"port": port}),
+            &caps("f", Some(port), "s3cr3t-token-value-1234"),
+            &limits(10_000),
+        )
+        .await;
+    let v = out.result.unwrap();
+    assert_eq!(v["name"], "TimeoutError", "{v}");
+    assert!(v["ms"].as_u64().unwrap() < 1000, "{v}");
+    // Waited for off the runtime, which must keep running the host's connection tasks.
+    let after = tokio::task::spawn_blocking(move || closed.recv_timeout(Duration::from_secs(5)))
+        .await
+        .unwrap()
+        .expect("the host never closed the connection");
+    assert!(
+        after < Duration::from_millis(1000),
+        "the request was dropped only after {after:?} (at the run's end, not at the abort)"
+    );
+}
