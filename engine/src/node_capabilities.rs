@@ -137,7 +137,7 @@ fn cluster_api(dep: &Dependency, granted: bool) -> sandbox::Dependency {
         host: dep.effective_host().unwrap_or_default().to_string(),
         port: dep.effective_port().unwrap_or(443),
         auth: Some(sandbox::Auth {
-            kind: AuthKind::parse("bearer-token").expect("a known kind"),
+            kind: AuthKind::Bearer(tentacular_spec::auth::BearerSpelling::BearerToken),
             secret: sandbox::SecretRef {
                 service: TOKEN_SECRET_SERVICE.to_string(),
                 key: TOKEN_SECRET_KEY.to_string(),

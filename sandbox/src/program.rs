@@ -1,12 +1,10 @@
 //! A loaded node: its snapshot, ready to be instantiated afresh for every invocation.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 use wasmtime::{
     Instance, InstancePre, Memory, ModuleExport, Store, Trap, TypedFunc, UpdateDeadline,
 };
@@ -20,6 +18,7 @@ use crate::limits::Limits;
 use crate::log::LogLine;
 use crate::modules::ModuleGraph;
 use crate::outbound::SecurityEvent;
+use crate::pool_gate::PoolGate;
 
 /// Extra wall-clock time after the deadline before an invocation that is stuck outside wasm
 /// (for example awaiting a slow request) is abandoned.
@@ -41,34 +40,6 @@ struct Inner {
     exports: Exports,
     graph: ModuleGraph,
     initial_memory: usize,
-}
-
-/// The sandbox's instance permits, and the count of invocations waiting for one.
-#[derive(Clone)]
-pub(crate) struct PoolGate {
-    pub(crate) slots: Arc<Semaphore>,
-    pub(crate) waiting: Arc<AtomicUsize>,
-}
-
-impl PoolGate {
-    /// A permit: at once when one is free, else after waiting (counted) at most `timeout`.
-    async fn acquire(&self, timeout: Duration) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        if let Ok(p) = self.slots.clone().try_acquire_owned() {
-            return Some(p);
-        }
-        struct Waiting<'a>(&'a AtomicUsize);
-        impl Drop for Waiting<'_> {
-            fn drop(&mut self) {
-                self.0.fetch_sub(1, Ordering::Relaxed);
-            }
-        }
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        let _waiting = Waiting(&self.waiting);
-        tokio::time::timeout(timeout, self.slots.clone().acquire_owned())
-            .await
-            .ok()?
-            .ok()
-    }
 }
 
 /// The plugin's exports, resolved once per node rather than looked up by name per call.

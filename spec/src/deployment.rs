@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::text_value::text_value;
-use crate::units::{SizeUnits, parse_size};
+use crate::units::quantity_in;
 use crate::values::Extensions;
 
 /// The `deployment` block.
@@ -237,16 +237,13 @@ impl PodMemory {
     /// Parses `"256Mi"` and the like.
     pub fn parse(text: &str) -> Result<Self, String> {
         let t = text.trim();
-        let bytes = parse_size(t, SizeUnits::Quantity).map_err(|_| {
-            format!(
-                "memory amount \"{text}\" is not valid: write an integer and a unit (Ki, Mi, Gi, k, M, G), e.g. \"256Mi\""
-            )
-        })?;
-        if !(Self::MIN..=Self::MAX).contains(&bytes) {
-            return Err(format!(
-                "memory amount \"{text}\" is out of range: it must be between 16Mi and 1024Gi"
-            ));
-        }
+        let bytes = quantity_in(
+            text,
+            "memory amount",
+            "256Mi",
+            Self::MIN..=Self::MAX,
+            "16Mi and 1024Gi",
+        )?;
         Ok(Self {
             text: t.to_string(),
             bytes,

@@ -95,6 +95,29 @@ pub fn parse_size(text: &str, units: SizeUnits) -> Result<u64, UnitError> {
     n.checked_mul(mult).ok_or(UnitError::TooLarge)
 }
 
+/// A memory quantity of `workflow.yaml` (`"64Mi"`) that must lie in `range`: its bytes, or the
+/// message: `what` names the field's kind (`memory size`), `example` is shown as a valid value
+/// and `range_text` says the range as a user writes it (`1Mi and 4Gi`).
+pub fn quantity_in(
+    text: &str,
+    what: &str,
+    example: &str,
+    range: std::ops::RangeInclusive<u64>,
+    range_text: &str,
+) -> Result<u64, String> {
+    let bytes = parse_size(text.trim(), SizeUnits::Quantity).map_err(|_| {
+        format!(
+            "{what} \"{text}\" is not valid: write an integer and a unit (Ki, Mi, Gi, k, M, G), e.g. \"{example}\""
+        )
+    })?;
+    if !range.contains(&bytes) {
+        return Err(format!(
+            "{what} \"{text}\" is out of range: it must be between {range_text}"
+        ));
+    }
+    Ok(bytes)
+}
+
 /// A duration given on a command line: `90` (seconds), `90s`, `2m`, `1h`, `500ms`; the error is
 /// the message clap shows.
 pub fn parse_duration_arg(text: &str) -> Result<Duration, String> {

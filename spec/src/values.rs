@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::text_value::text_value;
-use crate::units::{SizeUnits, Unitless, parse_duration, parse_size};
+use crate::units::{Unitless, parse_duration, quantity_in};
 
 /// Keys starting with `x-` that a spec object carries for other tools; kept and passed on
 /// untouched, in the order written.
@@ -124,16 +124,13 @@ impl MemorySize {
     /// Parses `"64Mi"` and the like.
     pub fn parse(text: &str) -> Result<Self, String> {
         let t = text.trim();
-        let bytes = parse_size(t, SizeUnits::Quantity).map_err(|_| {
-            format!(
-                "memory size \"{text}\" is not valid: write an integer and a unit (Ki, Mi, Gi, k, M, G), e.g. \"64Mi\""
-            )
-        })?;
-        if !(Self::MIN..=Self::MAX).contains(&bytes) {
-            return Err(format!(
-                "memory size \"{text}\" is out of range: it must be between 1Mi and 4Gi"
-            ));
-        }
+        let bytes = quantity_in(
+            text,
+            "memory size",
+            "64Mi",
+            Self::MIN..=Self::MAX,
+            "1Mi and 4Gi",
+        )?;
         Ok(Self {
             text: t.to_string(),
             bytes,

@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::support::{command, tempdir, tntc};
+use crate::support::{command, copy_dir, tempdir, tntc};
 
 #[path = "../../../image/tests/support/tools.rs"]
 pub mod tools;
@@ -48,21 +48,8 @@ pub fn tiny_base(dir: &Path) -> String {
 pub fn word_counter(dir: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../example-workflows/word-counter");
     let dst = dir.join("word-counter");
-    copy_tree(&src, &dst);
+    copy_dir(&src, &dst);
     dst
-}
-
-fn copy_tree(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for e in std::fs::read_dir(src).unwrap() {
-        let e = e.unwrap();
-        let to = dst.join(e.file_name());
-        if e.path().is_dir() {
-            copy_tree(&e.path(), &to);
-        } else {
-            std::fs::copy(e.path(), to).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use super::build::base::glibc_base_for_all;
 use super::build::engine_binary;
 use super::build::tools::have;
 use super::gvisor::Podman;
-use crate::support::{Run, command, missing, tempdir};
+use crate::support::{Run, command, copy_dir, missing, tempdir};
 
 /// The pinned Deno CLI: `$TENTACULAR_DENO`, else the project-local install.
 pub fn pinned_deno() -> Option<PathBuf> {
@@ -129,7 +129,7 @@ fn a_deno_image_loads_the_locked_npm_package_under_gvisor_without_network() {
     );
     // Another copy of the cache (with its databases and registry metadata), another
     // directory: the same digest.
-    copy_tree(&cache, &wf.join(".tentacular/deno"));
+    copy_dir(&cache, &wf.join(".tentacular/deno"));
     let again = build(&wf, ".", again_dest, None);
     assert_eq!(again.code(), 0, "{}", again.transcript());
     assert_eq!(again.json()["digest"], report["digest"]);
@@ -170,17 +170,4 @@ fn a_deno_image_loads_the_locked_npm_package_under_gvisor_without_network() {
         "{err}"
     );
     podman.assert_ran_in_gvisor();
-}
-
-fn copy_tree(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for e in std::fs::read_dir(src).unwrap() {
-        let e = e.unwrap();
-        let to = dst.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &to);
-        } else if e.file_type().unwrap().is_file() {
-            std::fs::copy(e.path(), to).unwrap();
-        }
-    }
 }

@@ -14,23 +14,10 @@ use tentacular_sandbox::{Sandbox, SandboxConfig};
 use tentacular_spec::Workflow;
 use tentacular_test_support::postgres;
 
-use crate::support::{tempdir, write};
+use crate::support::{copy_dir, tempdir, write};
 
 fn example() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../example-workflows/cluster-health-collector")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,22 +2,9 @@
 //! deploys leave two immutable code versions; rollback moves the Deployment back to the first
 //! one without touching its ConfigMap; undeploy removes them all.
 
-use std::path::Path;
-
-use crate::support::{admin_kubeconfig, install_namespace, tempdir, tntc_env, unique_namespace};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use crate::support::{
+    admin_kubeconfig, copy_dir, install_namespace, tempdir, tntc_env, unique_namespace,
+};
 
 #[test]
 fn deploy_twice_list_versions_roll_back_and_undeploy() {
