@@ -42,6 +42,9 @@ pub enum Command {
     Dev(commands::dev::Dev),
     /// Fill the locked dependency cache of a workflow's Deno-mode nodes (needs the registry).
     DenoCache(commands::deno_cache::DenoCache),
+    /// Show, prune or clear the cache of compiled workflows (kept under a size cap).
+    #[command(subcommand)]
+    Cache(commands::cache::CacheCmd),
     /// Build the engine image without Docker (deterministic OCI image; --push, --dest).
     Build(commands::build::Build),
     /// Deploy a workflow to Kubernetes (server-side apply; stale objects are pruned).
@@ -69,6 +72,10 @@ pub enum Command {
     Configure(commands::configure::Configure),
     /// Print the version.
     Version(commands::version::Version),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::completions::Completions),
+    /// Print the manual page, or write one per command into a directory (--dir).
+    Man(commands::completions::Man),
 }
 
 impl Cli {
@@ -83,6 +90,7 @@ impl Cli {
             Command::Test(c) => c.run(&out),
             Command::Dev(c) => c.run(&out),
             Command::DenoCache(c) => c.run(&out),
+            Command::Cache(c) => c.run(&out),
             Command::Build(c) => c.run(&out),
             Command::Deploy(c) => c.run(&out),
             Command::Status(c) => c.run(&out),
@@ -96,6 +104,8 @@ impl Cli {
             Command::Cluster(c) => c.run(&out),
             Command::Configure(c) => c.run(&out),
             Command::Version(c) => c.run(&out),
+            Command::Completions(c) => c.run(&out),
+            Command::Man(c) => c.run(&out),
         }
     }
 }

@@ -125,3 +125,8 @@ pub fn outcome_line(
 pub fn warn(out: &Output, text: impl std::fmt::Display) -> std::io::Result<()> {
     out.err(format!("{} {text}", paint(style::WARN, "warning:")))
 }
+
+/// A byte count for people: `4.5 MiB`.
+pub fn mebibytes(n: u64) -> String {
+    format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
+}

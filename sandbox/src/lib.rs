@@ -46,6 +46,7 @@
 //! A failed check denies and the node sees a `NotPermitted` error; the check never fails open.
 #![deny(missing_docs)]
 
+pub mod cache;
 mod capabilities;
 mod error;
 pub mod fetch;
@@ -55,6 +56,7 @@ pub mod log;
 mod modules;
 pub mod outbound;
 pub mod policy;
+mod pool_gate;
 mod prelude;
 mod program;
 pub mod secrets;
@@ -102,6 +104,10 @@ pub struct SandboxConfig {
     /// `$XDG_CACHE_HOME/tentacular/sandbox`, else `~/.cache/tentacular/sandbox`; `None`
     /// disables the disk cache (every load compiles).
     pub cache_dir: Option<PathBuf>,
+    /// Size cap of that cache: after each store, the least recently used entries beyond it
+    /// are removed ([`cache`]). By default, `$TENTACULAR_CACHE_MAX_SIZE`, else
+    /// [`cache::DEFAULT_MAX_SIZE`] (512 MiB).
+    pub cache_max_size: u64,
     /// Most node instances alive at once (each reserves address space in the pool). An
     /// invocation that finds none free waits for one (up to [`Limits::queue_timeout`]). By
     /// default, 256.
@@ -129,10 +135,22 @@ pub enum CacheLoad {
     Read,
 }
 
+/// The cap from the environment, or the default (with a warning when the variable is not a
+/// size: a typo must not turn the cap off).
+fn cache_max_size() -> u64 {
+    cache::max_size_from_env()
+        .unwrap_or_else(|e| {
+            tracing::warn!("{e}; using the default cache cap");
+            None
+        })
+        .unwrap_or(cache::DEFAULT_MAX_SIZE)
+}
+
 impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
-            cache_dir: default_cache_dir(),
+            cache_dir: cache::default_dir(),
+            cache_max_size: cache_max_size(),
             max_instances: 256,
             max_memory: 1 << 30,
             fuel: false,
@@ -140,16 +158,6 @@ impl Default for SandboxConfig {
             cache_load: CacheLoad::default(),
         }
     }
-}
-
-fn default_cache_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("TENTACULAR_CACHE_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("tentacular").join("sandbox"))
 }
 
 /// The process-wide sandbox: engine, linker, snapshot cache. Cheap to clone.
@@ -245,8 +253,11 @@ impl Sandbox {
             engine.clone(),
             linker.clone(),
             slots.clone(),
-            config.cache_dir.clone(),
-            config.cache_load,
+            snapshot::DiskCache {
+                dir: config.cache_dir.clone(),
+                max_size: config.cache_max_size,
+                load: config.cache_load,
+            },
             prelude::source(),
             plugin,
         );
@@ -410,8 +421,8 @@ impl Sandbox {
         }
     }
 
-    fn pool_gate(&self) -> program::PoolGate {
-        program::PoolGate {
+    fn pool_gate(&self) -> pool_gate::PoolGate {
+        pool_gate::PoolGate {
             slots: self.inner.slots.clone(),
             waiting: self.inner.waiting.clone(),
         }

@@ -67,13 +67,22 @@ const LOAD_MEMORY: usize = 256 * 1024 * 1024;
 const LOAD_DEADLINE: Duration = Duration::from_secs(10);
 const INIT_FUNC: &str = tentacular_abi::EXPORT_INIT;
 
+/// Where compiled snapshots are kept on disk, how big that may grow and how they are loaded.
+pub(crate) struct DiskCache {
+    /// The directory; `None`: no disk cache.
+    pub dir: Option<PathBuf>,
+    /// The size cap ([`crate::cache`]).
+    pub max_size: u64,
+    /// How a cached snapshot is brought in.
+    pub load: CacheLoad,
+}
+
 /// Builds and caches snapshots for one engine.
 pub(crate) struct Snapshotter {
     engine: Engine,
     linker: Arc<Linker<HostState>>,
     slots: Arc<tokio::sync::Semaphore>,
-    cache_dir: Option<PathBuf>,
-    cache_load: CacheLoad,
+    disk: DiskCache,
     instrumented: OnceCell<Module>,
     prelude: String,
     plugin: Plugin,
@@ -95,8 +104,7 @@ impl Snapshotter {
         engine: Engine,
         linker: Arc<Linker<HostState>>,
         slots: Arc<tokio::sync::Semaphore>,
-        cache_dir: Option<PathBuf>,
-        cache_load: CacheLoad,
+        disk: DiskCache,
         prelude: String,
         plugin: Plugin,
     ) -> Self {
@@ -105,8 +113,7 @@ impl Snapshotter {
             engine,
             linker,
             slots,
-            cache_dir,
-            cache_load,
+            disk,
             instrumented: OnceCell::new(),
             prelude,
             plugin,
@@ -205,7 +212,8 @@ impl Snapshotter {
     }
 
     fn cache_path(&self, key: &str) -> Option<PathBuf> {
-        self.cache_dir
+        self.disk
+            .dir
             .as_ref()
             .map(|d| d.join(format!("{key}.cwasm")))
     }
@@ -215,7 +223,7 @@ impl Snapshotter {
         // SAFETY: the cache directory is private to this user and only ever holds modules
         // this code serialised with a compatible engine; wasmtime also checks the engine
         // configuration and version recorded in the file and refuses a mismatch.
-        let module = match self.cache_load {
+        let module = match self.disk.load {
             CacheLoad::Map if !path.is_file() => return None,
             CacheLoad::Map => unsafe { Module::deserialize_file(&self.engine, &path) },
             CacheLoad::Read => {
@@ -224,7 +232,10 @@ impl Snapshotter {
             }
         };
         match module {
-            Ok(m) => Some(m),
+            Ok(m) => {
+                crate::cache::mark_used(&path);
+                Some(m)
+            }
             Err(e) => {
                 tracing::debug!(path = %path.display(), error = %e, "ignoring unusable cached module");
                 None
@@ -242,6 +253,21 @@ impl Snapshotter {
             .and_then(|bytes| write_atomic(&path, &bytes).map_err(|e| e.to_string()));
         if let Err(e) = result {
             tracing::warn!(path = %path.display(), error = %e, "cannot cache the compiled node snapshot");
+            return;
+        }
+        if let Some(dir) = &self.disk.dir {
+            match crate::cache::SnapshotCache::new(dir).prune_to(self.disk.max_size) {
+                Ok(p) if p.removed > 0 => tracing::debug!(
+                    removed = p.removed,
+                    freed_bytes = p.freed_bytes,
+                    kept_bytes = p.kept_bytes,
+                    "pruned the snapshot cache to its cap"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(dir = %dir.display(), error = %e, "cannot prune the snapshot cache")
+                }
+            }
         }
     }
 }

@@ -278,7 +278,7 @@ impl Build {
                 "{} built {tag} ({platform}, {}, {}) {}",
                 paint(style::OK, "✓"),
                 super::plural(image.manifest().layers.len(), "layer"),
-                human_bytes(image.size()),
+                crate::output::mebibytes(image.size()),
                 image.digest()
             ))?;
             if let Some((_, contents)) = &built.deno {
@@ -301,7 +301,7 @@ impl Build {
                 out.out(format!(
                     "  pushed {} ({} sent, {} of {} blobs already there)",
                     p.pinned,
-                    human_bytes(p.uploaded_bytes()),
+                    crate::output::mebibytes(p.uploaded_bytes()),
                     p.blobs
                         .iter()
                         .filter(|b| b.outcome == tentacular_image::progress::BlobOutcome::Existed)
@@ -320,62 +320,22 @@ impl Build {
     }
 }
 
-/// The Deno binary and, when the workflow in `dir` has a `deno.lock`, its Deno cache (the
-/// packages the lock pins must be in it).
+/// The Deno binary (found as everywhere else, `tentacular_deno::locate`) and, when the
+/// workflow in `dir` has a `deno.lock`, its Deno cache (the packages the lock pins must be in
+/// it).
 fn deno_layer_inputs(
     dir: &Path,
     flag: Option<&Path>,
 ) -> anyhow::Result<(PathBuf, Option<LockedCache>)> {
-    let binary = find_deno(flag)?;
-    let lock = dir.join("deno.lock");
+    let binary = tentacular_deno::locate(flag)
+        .context("--with-deno puts the Deno CLI in the image")?
+        .path;
+    let lock = tentacular_deno::cache::lock_path(dir);
     if !lock.is_file() {
         return Ok((binary, None));
     }
-    let cache = match std::env::var_os("TENTACULAR_DENO_DIR").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => dir.join(".tentacular").join("deno"),
-    };
+    let cache = tentacular_deno::cache::cache_dir(dir);
     Ok((binary, Some(LockedCache::read(&lock, &cache)?)))
-}
-
-/// Deno: `--deno`, `$TENTACULAR_DENO`, `deno` on `PATH`, then the project-local install
-/// (tools/deno/node_modules/@deno/linux-x64-glibc/deno above the current directory).
-fn find_deno(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let explicit = flag.map(|p| (p.to_path_buf(), "--deno")).or_else(|| {
-        std::env::var_os("TENTACULAR_DENO")
-            .filter(|v| !v.is_empty())
-            .map(|v| (PathBuf::from(v), "$TENTACULAR_DENO"))
-    });
-    if let Some((p, from)) = explicit {
-        if p.is_file() {
-            return Ok(p);
-        }
-        bail!(
-            "{from} names {}, which is not a file\n  hint: tools/deno/install.sh installs the \
-             pinned Deno CLI and prints its path",
-            p.display()
-        );
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    if let Some(p) = std::env::split_paths(&path)
-        .map(|d| d.join("deno"))
-        .find(|p| p.is_file())
-    {
-        return Ok(p);
-    }
-    let cwd = std::env::current_dir().unwrap_or_default();
-    if let Some(p) = cwd
-        .ancestors()
-        .map(|d| d.join("tools/deno/node_modules/@deno/linux-x64-glibc/deno"))
-        .find(|p| p.is_file())
-    {
-        return Ok(p);
-    }
-    bail!(
-        "--with-deno needs the Deno CLI, and none was found (--deno, $TENTACULAR_DENO, PATH, \
-         tools/deno)\n  hint: tools/deno/install.sh installs the pinned one (npm package \
-         @deno/linux-x64-glibc) and prints its path; pass it with --deno PATH"
-    )
 }
 
 fn progress(out: &Output) -> Box<dyn Progress> {
@@ -395,10 +355,6 @@ fn write_base_image_file(dir: &Path, pinned: &str) -> anyhow::Result<PathBuf> {
     std::fs::write(&f, format!("{pinned}\n"))
         .with_context(|| format!("writing {}", f.display()))?;
     Ok(f)
-}
-
-fn human_bytes(n: u64) -> String {
-    format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
 }
 
 #[cfg(test)]

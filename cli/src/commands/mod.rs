@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod build;
+pub mod cache;
 pub mod cluster;
+pub mod completions;
 pub mod configure;
 pub mod deno_cache;
 pub mod deploy;

@@ -178,6 +178,18 @@ fn every_command_speaks_json_on_success_and_failure() {
         0,
     );
     case("configure", &["configure", "--runtime-class="], 1);
+    case("cache info", &["cache", "info", "--dir", "cache"], 0);
+    case(
+        "cache prune",
+        &["cache", "prune", "--dir", "cache", "--max-size", "lots"],
+        2,
+    );
+    case("cache prune", &["cache", "prune", "--dir", "cache"], 0);
+    case("cache clear", &["cache", "clear", "--dir", "cache"], 0);
+    case("completions", &["completions", "bash"], 0);
+    case("completions", &["completions", "tcsh"], 2);
+    case("man", &["man"], 0);
+    case("man", &["man", "--dir", "wf/workflow.yaml/x"], 1);
     case("version", &["version"], 0);
     case("version", &["version", "--bogus"], 2);
 

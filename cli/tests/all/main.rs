@@ -4,8 +4,10 @@
 
 mod audit_run;
 mod build;
+mod cache;
 mod cluster_cmds;
 mod cluster_identity;
+mod completions;
 mod configure;
 mod deno_mode;
 mod dev;
