@@ -2,6 +2,9 @@
 //! Deno CLI and the locked npm packages read-only, and Deno runs from it under gVisor with no
 //! network, as uid 65534 on a read-only root filesystem, loading `npm:postgres` from the
 //! image's cache (`--cached-only --frozen`, nothing downloaded, nothing written outside /tmp).
+//! Then the image's engine runs a workflow with a Deno node one-shot (`tentacular-engine run`)
+//! under the same conditions: the node imports the locked package, its output reaches the
+//! wasm node after it.
 
 use std::path::{Path, PathBuf};
 
@@ -63,10 +66,18 @@ fn a_deno_image_loads_the_locked_npm_package_under_gvisor_without_network() {
     tentacular_image::layout::write_dir(&base_dir, &base_image, None).unwrap();
     let base = format!("oci-dir:{}", base_dir.display());
 
-    // The workflow the image is built for: its lock pins npm:postgres, and a probe imports it.
+    // The workflow the image is built for: its lock pins npm:postgres, a probe imports it,
+    // and so does its Deno node.
     let wf = t.path().join("wf");
-    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::create_dir_all(wf.join("nodes")).unwrap();
     std::fs::copy(example.join("deno.lock"), wf.join("deno.lock")).unwrap();
+    std::fs::write(wf.join("workflow.yaml"), DENO_WORKFLOW).unwrap();
+    std::fs::write(wf.join("nodes/driver.ts"), DRIVER_NODE).unwrap();
+    std::fs::write(
+        wf.join("nodes/shape.ts"),
+        "export default async (ctx, input) => ({ seen: input.driver, v8: input.v8 });\n",
+    )
+    .unwrap();
     std::fs::write(
         wf.join("probe.ts"),
         "import postgres from \"npm:postgres@3.4.9\";\n\
@@ -170,4 +181,31 @@ fn a_deno_image_loads_the_locked_npm_package_under_gvisor_without_network() {
         "{err}"
     );
     podman.assert_ran_in_gvisor();
+
+    // The engine of the image runs the workflow once: its Deno child from the image's Deno,
+    // the package from the image's read-only cache, the wasm node after it.
+    let (code, out, err) = podman.run_sandboxed(
+        &["-v", &format!("{}:/app/workflow:ro", wf.display())],
+        "localhost/tentacular-engine:deno",
+        &["run", "--workflow", "/app/workflow", "--log-format", "text"],
+    );
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    let result: serde_json::Value = serde_json::from_str(out.trim())
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}\nstderr:\n{err}"));
+    assert_eq!(result["success"], true, "{result}\n{err}");
+    assert_eq!(
+        result["outputs"]["shape"],
+        serde_json::json!({"seen": "function", "v8": "string"}),
+        "{result}"
+    );
+    podman.assert_ran_in_gvisor();
 }
+
+/// A Deno node (it imports an npm package) and a wasm node after it.
+const DENO_WORKFLOW: &str = "name: deno-probe\nversion: \"1.0\"\ntriggers:\n  - type: manual\n\
+nodes:\n  driver:\n    path: ./nodes/driver.ts\n    runtime: deno\n  shape:\n    path: ./nodes/shape.ts\n\
+edges:\n  - from: driver\n    to: shape\n";
+
+/// Loads the locked npm:postgres and reports what it found (no connection is made).
+const DRIVER_NODE: &str = "import postgres from \"npm:postgres@3.4.9\";\n\
+export default async () => ({ driver: typeof postgres, v8: typeof Deno.version.v8 });\n";
